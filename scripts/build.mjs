@@ -1,0 +1,27 @@
+// Builds the published ESM and CJS trees and the test tree. One TypeScript source serves both
+// module systems; the CJS tree gets its own package.json so Node reads it as CommonJS.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+const only = process.argv[2];
+
+function compile(project) {
+  execFileSync(process.execPath, [tsc, '-p', join(root, project)], { stdio: 'inherit', cwd: root });
+}
+
+if (!only || only === 'dist') {
+  rmSync(join(root, 'dist'), { recursive: true, force: true });
+  compile('tsconfig.esm.json');
+  compile('tsconfig.cjs.json');
+  mkdirSync(join(root, 'dist/cjs'), { recursive: true });
+  writeFileSync(join(root, 'dist/cjs/package.json'), '{ "type": "commonjs" }\n');
+}
+if (!only || only === 'test') {
+  rmSync(join(root, 'build'), { recursive: true, force: true });
+  compile('tsconfig.json');
+}

@@ -1,0 +1,43 @@
+/** The process streams, behind an interface so tests can drive the CLI in-process. */
+export interface CliIO {
+  stdout(text: string): void;
+  /** Resolves when the text has been handed to the stream (honours back-pressure). */
+  stdoutAsync(text: string): Promise<void>;
+  stderr(text: string): void;
+  /** Standard input in batches of complete lines, each batch as soon as it has arrived. */
+  stdinLines(): AsyncIterable<string[]>;
+}
+
+export function processIO(): CliIO {
+  return {
+    stdout: (text) => {
+      process.stdout.write(text);
+    },
+    stdoutAsync: (text) =>
+      new Promise((resolve, reject) => {
+        if (text === '') return resolve();
+        if (process.stdout.write(text)) resolve();
+        else process.stdout.once('drain', resolve).once('error', reject);
+      }),
+    stderr: (text) => {
+      process.stderr.write(text);
+    },
+    stdinLines: () => linesOf(process.stdin),
+  };
+}
+
+/** Splits a byte stream into lines (LF, with a CR before it dropped), batch by batch. */
+export async function* linesOf(stream: AsyncIterable<Buffer | string>): AsyncIterable<string[]> {
+  let pending = '';
+  for await (const chunk of stream) {
+    const text = pending + (typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+    const lines = text.split('\n');
+    pending = lines.pop()!;
+    if (lines.length > 0) yield lines.map(stripCR);
+  }
+  if (pending !== '') yield [stripCR(pending)];
+}
+
+function stripCR(line: string): string {
+  return line.endsWith('\r') ? line.slice(0, -1) : line;
+}

@@ -1,0 +1,24 @@
+import { processIO, type CliIO } from './io.js';
+import { symbolizeCommand } from './symbolize-command.js';
+
+const HELP = `Usage: crosstrace <command> [options]
+
+Commands:
+  symbolize --obj FILE [ADDRESS...]   code addresses of a wasm module → source frames (llvm-symbolizer compatible)
+
+Run 'crosstrace <command> --help' for a command's options.
+`;
+
+export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'symbolize':
+      return symbolizeCommand(rest, io);
+    case undefined: case '--help': case '-h': case 'help':
+      io.stdout(HELP);
+      return command === undefined ? 2 : 0;
+    default:
+      io.stderr(`crosstrace: unknown command '${command}'\n${HELP}`);
+      return 2;
+  }
+}

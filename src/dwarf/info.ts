@@ -1,0 +1,218 @@
+import { Cursor, decodeUtf8 } from '../wasm/cursor.js';
+import { AbbrevTable } from './abbrev.js';
+import * as C from './constants.js';
+import { isAddressForm, isConstantForm, isUnitRelativeRef, lastForm, readForm, tombstone } from './forms.js';
+import type { DwarfSections } from './sections.js';
+import { isCompileUnit, readUnitHeaders, type Unit, type UnitRoot } from './unit.js';
+import { readRangeList, readRngList, readRngListIndex } from './ranges.js';
+
+/** One decoded attribute. `value` is interpreted per `form` (see `readForm`). */
+export interface Attribute {
+  at: number;
+  form: number;
+  value: number;
+}
+
+export interface Die {
+  offset: number;
+  tag: number;
+  hasChildren: boolean;
+  attributes: Attribute[];
+}
+
+/**
+ * Access to `.debug_info` and the sections its forms point into. Everything is decoded on
+ * demand: constructing this reads only the unit headers.
+ */
+export class DebugInfo {
+  readonly units: Unit[];
+  readonly compileUnits: Unit[];
+  private readonly unitsByOffset: Map<number, Unit>;
+  private readonly abbrevTables = new Map<number, AbbrevTable>();
+  private readonly strCache = new Map<number, string>();
+  private readonly lineStrCache = new Map<number, string>();
+
+  constructor(readonly sections: DwarfSections) {
+    this.units = readUnitHeaders(sections.info);
+    this.compileUnits = this.units.filter(isCompileUnit);
+    this.unitsByOffset = new Map(this.units.map((u) => [u.offset, u]));
+  }
+
+  unitAtHeader(offset: number): Unit | null {
+    return this.unitsByOffset.get(offset) ?? null;
+  }
+
+  abbrevs(unit: Unit): AbbrevTable {
+    if (!unit.abbrevs) {
+      let table = this.abbrevTables.get(unit.abbrevOffset);
+      if (!table) {
+        table = new AbbrevTable(this.sections.abbrev, unit.abbrevOffset);
+        this.abbrevTables.set(unit.abbrevOffset, table);
+      }
+      unit.abbrevs = table;
+    }
+    return unit.abbrevs;
+  }
+
+  /** The unit whose byte range holds a `.debug_info` offset (for DW_FORM_ref_addr targets). */
+  unitAt(infoOffset: number): Unit | null {
+    const units = this.units;
+    let lo = 0;
+    let hi = units.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (units[mid].end <= infoOffset) lo = mid + 1;
+      else hi = mid;
+    }
+    const unit = units[lo];
+    return unit && infoOffset >= unit.firstDieOffset && infoOffset < unit.end ? unit : null;
+  }
+
+  /** Decodes one DIE's attributes. Null for a null entry (abbreviation code 0). */
+  readDie(unit: Unit, offset: number): Die | null {
+    const cursor = new Cursor(this.sections.info, offset, unit.end, '.debug_info');
+    const code = cursor.uleb();
+    if (code === 0) return null;
+    const abbrev = this.abbrevs(unit).get(code);
+    if (!abbrev) return cursor.fail(`unknown abbreviation code ${code}`, offset);
+    const attributes: Attribute[] = [];
+    const specs = abbrev.specs;
+    for (let i = 0; i < specs.length; i += 2) {
+      const value = readForm(cursor, specs[i + 1], unit, abbrev.implicitConsts ? abbrev.implicitConsts[i >> 1] : 0);
+      attributes.push({ at: specs[i], form: lastForm, value });
+    }
+    return { offset, tag: abbrev.tag, hasChildren: abbrev.hasChildren, attributes };
+  }
+
+  /** Root-DIE attributes of a unit, decoded once. */
+  unitRoot(unit: Unit): UnitRoot {
+    if (unit.root) return unit.root;
+    const root: UnitRoot = {
+      tag: 0, name: null, compDir: '', stmtList: -1, baseAddress: null,
+      strOffsetsBase: unit.version >= 5 ? 8 : 0, addrBase: unit.version >= 5 ? 8 : 0,
+      rnglistsBase: 0, dwoName: null,
+    };
+    // Bases first: the name and comp_dir may be strx forms that need str_offsets_base.
+    unit.root = root;
+    const die = this.readDie(unit, unit.firstDieOffset);
+    if (!die) return root;
+    root.tag = die.tag;
+    for (const a of die.attributes) {
+      if (a.at === C.DW_AT_str_offsets_base) root.strOffsetsBase = a.value;
+      else if (a.at === C.DW_AT_addr_base || a.at === C.DW_AT_GNU_addr_base) root.addrBase = a.value;
+      else if (a.at === C.DW_AT_rnglists_base || a.at === C.DW_AT_GNU_ranges_base) root.rnglistsBase = a.value;
+    }
+    for (const a of die.attributes) {
+      switch (a.at) {
+        case C.DW_AT_name: root.name = this.string(unit, a); break;
+        case C.DW_AT_comp_dir: root.compDir = this.string(unit, a) ?? ''; break;
+        case C.DW_AT_stmt_list: root.stmtList = a.value; break;
+        case C.DW_AT_low_pc: root.baseAddress = this.address(unit, a); break;
+        case C.DW_AT_entry_pc: if (root.baseAddress === null) root.baseAddress = this.address(unit, a); break;
+        case C.DW_AT_dwo_name: case C.DW_AT_GNU_dwo_name: root.dwoName = this.string(unit, a); break;
+      }
+    }
+    return root;
+  }
+
+  /** A string-class attribute's text; null for other forms or unreadable offsets. */
+  string(unit: Unit, a: Attribute): string | null {
+    switch (a.form) {
+      case C.DW_FORM_string: {
+        const bytes = this.sections.info;
+        const nul = bytes.indexOf(0, a.value);
+        return decodeUtf8(bytes, a.value, nul);
+      }
+      case C.DW_FORM_strp:
+        return this.tableString(this.sections.str, this.strCache, a.value);
+      case C.DW_FORM_line_strp:
+        return this.tableString(this.sections.lineStr, this.lineStrCache, a.value);
+      case C.DW_FORM_strx: case C.DW_FORM_strx1: case C.DW_FORM_strx2: case C.DW_FORM_strx3:
+      case C.DW_FORM_strx4: case C.DW_FORM_GNU_str_index: {
+        const root = this.unitRoot(unit);
+        const at = root.strOffsetsBase + a.value * unit.offsetSize;
+        const table = this.sections.strOffsets;
+        if (at + unit.offsetSize > table.length) return null;
+        const offset = new Cursor(table, at, table.length, '.debug_str_offsets').uN(unit.offsetSize);
+        return this.tableString(this.sections.str, this.strCache, offset);
+      }
+      default:
+        return null;
+    }
+  }
+
+  private tableString(section: Uint8Array, cache: Map<number, string>, offset: number): string | null {
+    let s = cache.get(offset);
+    if (s === undefined) {
+      if (offset >= section.length) return null;
+      let nul = section.indexOf(0, offset);
+      if (nul < 0) nul = section.length;
+      s = decodeUtf8(section, offset, nul);
+      cache.set(offset, s);
+    }
+    return s;
+  }
+
+  /** An address-class attribute's value (resolving `.debug_addr` indices); null if unresolvable. */
+  address(unit: Unit, a: Attribute): number | null {
+    if (a.form === C.DW_FORM_addr) return a.value;
+    if (!isAddressForm(a.form)) return null;
+    return this.pooledAddress(unit, a.value);
+  }
+
+  pooledAddress(unit: Unit, index: number): number | null {
+    const at = this.unitRoot(unit).addrBase + index * unit.addressSize;
+    const table = this.sections.addr;
+    if (!(at >= 0) || at + unit.addressSize > table.length) return null;
+    return new Cursor(table, at, table.length, '.debug_addr').uN(unit.addressSize);
+  }
+
+  /** Absolute `.debug_info` offset of a reference attribute's target; null for signatures and others. */
+  reference(unit: Unit, a: Attribute): number | null {
+    if (isUnitRelativeRef(a.form)) return unit.offset + a.value;
+    if (a.form === C.DW_FORM_ref_addr) return a.value;
+    return null;
+  }
+
+  /**
+   * The DIE's code ranges as flat [low, high, low, high, …], following LLVM's rules: low/high_pc
+   * first (a tombstoned low_pc means none), else DW_AT_ranges; tombstoned entries dropped.
+   */
+  dieRanges(unit: Unit, lowPc: Attribute | null, highPc: Attribute | null, ranges: Attribute | null): number[] {
+    if (lowPc && highPc) {
+      const low = this.address(unit, lowPc);
+      if (low !== null && low !== tombstone(unit.addressSize)) {
+        let high: number | null = null;
+        if (isConstantForm(highPc.form)) high = low + highPc.value;
+        else if (isAddressForm(highPc.form)) high = this.address(unit, highPc);
+        if (high !== null) return [low, high];
+      }
+    }
+    if (!ranges) return [];
+    const root = this.unitRoot(unit);
+    if (ranges.form === C.DW_FORM_rnglistx) {
+      const offset = readRngListIndex(this.sections.rnglists, root.rnglistsBase, ranges.value, unit.offsetSize);
+      if (offset === null) return [];
+      return readRngList(this.sections.rnglists, offset, unit, root.baseAddress, (i) => this.pooledAddress(unit, i));
+    }
+    if (unit.version >= 5) {
+      return readRngList(this.sections.rnglists, ranges.value, unit, root.baseAddress, (i) => this.pooledAddress(unit, i));
+    }
+    return readRangeList(this.sections.ranges, ranges.value, unit.addressSize, root.baseAddress);
+  }
+
+  /** Ranges of a unit's root DIE: what the unit covers. */
+  unitRanges(unit: Unit): number[] {
+    const die = this.readDie(unit, unit.firstDieOffset);
+    if (!die) return [];
+    let low: Attribute | null = null;
+    let high: Attribute | null = null;
+    let ranges: Attribute | null = null;
+    for (const a of die.attributes) {
+      if (a.at === C.DW_AT_low_pc) low = a;
+      else if (a.at === C.DW_AT_high_pc) high = a;
+      else if (a.at === C.DW_AT_ranges) ranges = a;
+    }
+    return this.dieRanges(unit, low, high, ranges);
+  }
+}

@@ -1,0 +1,84 @@
+import { Cursor } from '../wasm/cursor.js';
+import * as C from './constants.js';
+import type { FormContext } from './forms.js';
+import type { AbbrevTable } from './abbrev.js';
+
+/** A unit header from `.debug_info`, plus the root-DIE attributes every lookup in it needs. */
+export interface Unit extends FormContext {
+  /** Offset of the unit header in `.debug_info`. */
+  offset: number;
+  /** Offset one past the unit's last byte. */
+  end: number;
+  unitType: number;
+  abbrevOffset: number;
+  firstDieOffset: number;
+  abbrevs: AbbrevTable | null;
+  /** Filled from the root DIE by `DebugInfo.unitRoot`. */
+  root: UnitRoot | null;
+}
+
+export interface UnitRoot {
+  tag: number;
+  name: string | null;
+  compDir: string;
+  /** `.debug_line` offset, or -1 when the unit has no line table. */
+  stmtList: number;
+  /** The base address for range lists and location lists (the unit's low_pc), or null. */
+  baseAddress: number | null;
+  strOffsetsBase: number;
+  addrBase: number;
+  rnglistsBase: number;
+  dwoName: string | null;
+}
+
+/**
+ * Reads every unit header in `.debug_info`. Units are few (one per source file) and their
+ * headers tiny, so this is done eagerly; DIEs are not touched.
+ */
+export function readUnitHeaders(info: Uint8Array): Unit[] {
+  const units: Unit[] = [];
+  const cursor = new Cursor(info, 0, info.length, '.debug_info');
+  while (cursor.remaining > 0) {
+    const offset = cursor.pos;
+    let length = cursor.u32();
+    let offsetSize = 4;
+    if (length === 0xffffffff) {
+      length = cursor.u64();
+      offsetSize = 8;
+    } else if (length >= 0xfffffff0) {
+      cursor.fail(`reserved unit length 0x${length.toString(16)}`, offset);
+    }
+    const contentStart = cursor.pos;
+    cursor.need(length, 'unit');
+    const end = contentStart + length;
+    const version = cursor.u16();
+    if (version < 2 || version > 5) cursor.fail(`unsupported DWARF version ${version}`, offset + offsetSize);
+    let unitType = C.DW_UT_compile;
+    let addressSize: number;
+    let abbrevOffset: number;
+    if (version >= 5) {
+      unitType = cursor.u8();
+      addressSize = cursor.u8();
+      abbrevOffset = cursor.uN(offsetSize);
+      if (unitType === C.DW_UT_skeleton || unitType === C.DW_UT_split_compile) cursor.skip(8, 'dwo_id');
+      else if (unitType === C.DW_UT_type || unitType === C.DW_UT_split_type) cursor.skip(8 + offsetSize, 'type unit header');
+    } else {
+      abbrevOffset = cursor.uN(offsetSize);
+      addressSize = cursor.u8();
+    }
+    if (addressSize !== 4 && addressSize !== 8 && addressSize !== 2) {
+      cursor.fail(`unsupported address size ${addressSize}`, offset);
+    }
+    if (cursor.pos > end) cursor.fail('unit header longer than the unit', offset);
+    units.push({
+      offset, end, version, unitType, addressSize, offsetSize, abbrevOffset,
+      firstDieOffset: cursor.pos, abbrevs: null, root: null,
+    });
+    cursor.pos = end;
+  }
+  return units;
+}
+
+export function isCompileUnit(unit: Unit): boolean {
+  return unit.unitType === C.DW_UT_compile || unit.unitType === C.DW_UT_skeleton || unit.unitType === C.DW_UT_partial;
+}

@@ -1,0 +1,5 @@
+export { CrosstraceError, WasmFormatError, DwarfFormatError } from './errors.js';
+export { type CodeOffset, type ModuleOffset, codeOffset, moduleOffset } from './wasm/addresses.js';
+export { WasmModule, parseWasm, type CustomSection } from './wasm/module.js';
+export { dwarfSections, type DwarfSections } from './dwarf/sections.js';
+export { WasmSymbolizer, demangle, type SourceFrame, type LookupOptions, type SymbolizerOptions } from './symbolize/index.js';

@@ -1,0 +1,184 @@
+// Every instruction address of every fixture, symbolized by crosstrace and by llvm-symbolizer 14:
+// the outputs must be byte-identical, and every difference must be one of the few kinds below,
+// each checked against what the bytes say rather than waved through.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { WasmSymbolizer } from '../src/symbolize/symbolizer.js';
+import { codeOffset } from '../src/wasm/addresses.js';
+import { demangle } from '../src/symbolize/demangle/index.js';
+import { allFixtures, repoRoot } from './support/fixtures.js';
+import { requireTool, run } from './support/reference-tools.js';
+import { runCli } from './support/cli-harness.js';
+
+const SYMBOLIZER = ['llvm-symbolizer-14', 'llvm-symbolizer'];
+const OBJDUMP = ['llvm-objdump-14', 'llvm-objdump', 'llvm-objdump-19'];
+const CXXFILT_19 = ['llvm-cxxfilt-19'];
+
+/**
+ * Code offsets of every instruction and every function start, from llvm-objdump's disassembly.
+ * LLVM 14 prints code-section offsets and LLVM 19 module offsets; the `<CODE>:` header line
+ * gives the Code payload's own address in whichever space is used, so subtracting it works for both.
+ */
+function instructionAddresses(objdump: string, file: string): number[] {
+  const text = run(objdump, ['-d', file]);
+  let base = -1;
+  const addresses = new Set<number>();
+  for (const line of text.split('\n')) {
+    const header = /^([0-9a-f]+) <CODE>:/.exec(line);
+    if (header) {
+      base = parseInt(header[1], 16);
+      continue;
+    }
+    if (base < 0) continue;
+    const insn = /^\s+([0-9a-f]+):/.exec(line) ?? /^([0-9a-f]+) <.*>:$/.exec(line);
+    if (insn) addresses.add(parseInt(insn[1], 16) - base);
+  }
+  return [...addresses].sort((a, b) => a - b);
+}
+
+function blocks(output: string): string[] {
+  const parts = output.split('\n\n');
+  if (parts[parts.length - 1] === '') parts.pop();
+  return parts;
+}
+
+/** The Rust legacy mangling's escapes, undone independently of the demangler under test. */
+function unescapeRustLegacy(itaniumReading: string): string {
+  const escapes: Record<string, string> = {
+    SP: '@', BP: '*', RF: '&', LT: '<', GT: '>', LP: '(', RP: ')', C: ',',
+  };
+  return itaniumReading
+    .replace(/::h[0-9a-f]{16}$/, '')
+    .split('::')
+    .map((part) => part.replace(/^_\$/, '$'))
+    .join('::')
+    .replace(/\.\./g, '::')
+    .replace(/\$([A-Z]{1,2})\$/g, (m, code: string) => escapes[code] ?? m)
+    .replace(/\$u([0-9a-f]{2})\$/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+const RUST_LEGACY = /^_ZN.*17h[0-9a-f]{16}E/;
+
+interface Exceptions {
+  nameSection: number;
+  rustLegacy: number;
+  newerMangling: number;
+}
+
+test('crosstrace symbolize matches llvm-symbolizer 14 on every instruction of every fixture', async (t) => {
+  const symbolizerTool = requireTool(SYMBOLIZER, t);
+  const objdump = requireTool(OBJDUMP, t);
+  const cxxfilt19 = requireTool(CXXFILT_19, t);
+  if (!symbolizerTool || !objdump || !cxxfilt19) return;
+  const fixtures = allFixtures();
+  assert.ok(fixtures.length >= 8, `expected the committed fixtures, found ${fixtures.length}`);
+  let total = 0;
+  const exceptions: Exceptions = { nameSection: 0, rustLegacy: 0, newerMangling: 0 };
+  for (const file of fixtures) {
+    const name = relative(repoRoot, file);
+    const addresses = instructionAddresses(objdump, file);
+    const symbolizer = new WasmSymbolizer(readFileSync(file));
+    // Past the end of the Code section too: both must say "??".
+    addresses.push(symbolizer.module.codeSectionSize + 5, 0xffffffff);
+    const input = addresses.map((a) => '0x' + a.toString(16)).join('\n') + '\n';
+    const expected = blocks(run(symbolizerTool, ['--obj=' + file], input));
+    const actual = blocks((await runCli(['symbolize', '--obj=' + file], input)).stdout);
+    assert.equal(actual.length, expected.length, `${name}: number of answers`);
+    const identical: number[] = [];
+    for (let i = 0; i < addresses.length; i++) {
+      if (actual[i] === expected[i]) {
+        identical.push(addresses[i]);
+        continue;
+      }
+      explain(name, symbolizer, addresses[i], expected[i], actual[i], cxxfilt19, exceptions);
+    }
+    total += addresses.length;
+    await compareVariants(t, name, file, symbolizerTool, identical);
+  }
+  t.diagnostic(`${total} addresses compared; explained differences: ${JSON.stringify(exceptions)}`);
+  assert.ok(total > 1000, 'the fixtures hold real code');
+});
+
+/** Output variants, on addresses whose default answers agreed (so no known exception applies). */
+async function compareVariants(
+  t: { diagnostic(message: string): void },
+  name: string,
+  file: string,
+  symbolizerTool: string,
+  addresses: number[],
+): Promise<void> {
+  const sample = addresses.filter((_, i) => i % 5 === 0);
+  const input = sample.map((a) => '0x' + a.toString(16)).join('\n') + '\n';
+  const variants = [
+    ['--no-inlines'],
+    ['--verbose'],
+    ['--output-style=GNU'],
+    ['--output-style=JSON'],
+    ['--functions=short'],
+    ['--functions=none'],
+    ['--no-demangle'],
+    ['-p', '-a'],
+  ];
+  for (const flags of variants) {
+    const expected = run(symbolizerTool, ['--obj=' + file, ...flags], input);
+    const actual = (await runCli(['symbolize', '--obj=' + file, ...flags], input)).stdout;
+    if (actual !== expected) {
+      const e = expected.split('\n');
+      const a = actual.split('\n');
+      const at = e.findIndex((line, i) => line !== a[i]);
+      assert.fail(`${name} ${flags.join(' ')}: first difference at output line ${at + 1}:\n  llvm-symbolizer: ${e[at]}\n  crosstrace:      ${a[at]}`);
+    }
+  }
+  t.diagnostic(`${name}: ${variants.length} output variants identical on ${sample.length} addresses`);
+}
+
+function explain(
+  fixture: string,
+  symbolizer: WasmSymbolizer,
+  address: number,
+  expectedBlock: string,
+  actualBlock: string,
+  cxxfilt19: string,
+  counts: Exceptions,
+): void {
+  const where = `${fixture} @0x${address.toString(16)}`;
+  const expected = expectedBlock.split('\n');
+  const actual = actualBlock.split('\n');
+  assert.equal(actual.length, expected.length, `${where}: frame count differs\nllvm-symbolizer:\n${expectedBlock}\ncrosstrace:\n${actualBlock}`);
+  const frames = symbolizer.symbolizeCodeOffset(codeOffset(address));
+  for (let i = 0; i < expected.length; i++) {
+    if (expected[i] === actual[i]) continue;
+    const frameIndex = i >> 1;
+    assert.equal(i % 2, 0, `${where}: location line differs: '${expected[i]}' vs '${actual[i]}'`);
+    const frame = frames[frameIndex];
+    const linkage = frame?.linkageName ?? null;
+    if (expected[i] === '??' && frameIndex === frames.length - 1 && linkage !== null) {
+      // llvm-symbolizer 14 builds no symbol table for a linked wasm module, so code without a
+      // DWARF subprogram gets "??"; the name section names the function at this offset.
+      const index = symbolizer.module.functionIndexAt(codeOffset(address));
+      assert.ok(index !== null, `${where}: name from a function that does not hold the address`);
+      assert.equal(linkage, symbolizer.module.functionName(index), `${where}: name-section name`);
+      assert.equal(actual[i], demangle(linkage) ?? linkage);
+      counts.nameSection++;
+    } else if (linkage !== null && RUST_LEGACY.test(linkage)) {
+      // LLVM reads Rust's legacy mangling as Itanium and prints its escapes; undo them.
+      assert.equal(actual[i], unescapeRustLegacy(expected[i]).replace(/::h[0-9a-f]{16}$/, '') + hashSuffix(actual[i]), `${where}: Rust legacy name`);
+      counts.rustLegacy++;
+    } else if (linkage !== null && expected[i] === linkage) {
+      // LLVM 14's demangler gave up on a newer mangling; LLVM 19's is the reference.
+      const reference = run(cxxfilt19, [], linkage + '\n').trimEnd();
+      assert.notEqual(reference, linkage, `${where}: neither LLVM 19 nor 14 demangles ${linkage}, yet crosstrace changed it`);
+      assert.equal(actual[i], reference, `${where}: demangling of ${linkage} vs llvm-cxxfilt-19`);
+      counts.newerMangling++;
+    } else {
+      assert.fail(`${where}: function name differs\nllvm-symbolizer: ${expected[i]}\ncrosstrace:      ${actual[i]}`);
+    }
+  }
+}
+
+function hashSuffix(name: string): string {
+  const m = /::h[0-9a-f]{16}$/.exec(name);
+  return m ? m[0] : '';
+}

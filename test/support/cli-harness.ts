@@ -1,0 +1,21 @@
+import { main } from '../../src/cli/main.js';
+import type { CliIO } from '../../src/cli/io.js';
+
+/** Runs the crosstrace CLI in-process with the given stdin text; returns what it printed. */
+export async function runCli(argv: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIO = {
+    stdout: (t) => void (stdout += t),
+    stdoutAsync: async (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    async *stdinLines() {
+      if (stdin === '') return;
+      const lines = stdin.split('\n');
+      if (lines[lines.length - 1] === '') lines.pop();
+      yield lines;
+    },
+  };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+}
