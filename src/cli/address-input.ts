@@ -11,6 +11,8 @@ export type Request =
 const WASM_FUNCTION = /^wasm-function\[(\d+)\]:(0[xX][0-9a-fA-F]+|\d+)$/;
 
 export function parseRequest(line: string): Request {
+  const hex = plainHex(line);
+  if (hex >= 0) return { kind: 'code', address: hex, functionIndex: null };
   let kind: 'code' | 'data' | 'frame' = 'code';
   let rest = line;
   if (rest.startsWith('CODE ')) rest = rest.slice(5);
@@ -30,6 +32,22 @@ export function parseRequest(line: string): Request {
   }
   const address = parseUnsigned(token);
   return address === null ? { kind: 'invalid' } : { kind, address, functionIndex: null };
+}
+
+/** The common case, a bare `0x…` token of at most 13 digits, without regexes; -1 otherwise. */
+function plainHex(line: string): number {
+  const n = line.length;
+  if (n < 3 || n > 15 || line.charCodeAt(0) !== 0x30 || (line.charCodeAt(1) | 0x20) !== 0x78) return -1;
+  let value = 0;
+  for (let i = 2; i < n; i++) {
+    const c = line.charCodeAt(i);
+    let digit: number;
+    if (c >= 0x30 && c <= 0x39) digit = c - 0x30;
+    else if ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66) digit = (c | 0x20) - 0x57;
+    else return -1;
+    value = value * 16 + digit;
+  }
+  return value;
 }
 
 function firstToken(s: string): string {

@@ -6,6 +6,9 @@ import { parseRequest } from './address-input.js';
 import { parseOptions, UsageError, type OptionSpec } from './options.js';
 import { CrosstraceError } from '../errors.js';
 import type { CliIO } from './io.js';
+import type { SourceFrame } from '../symbolize/frame.js';
+
+const NO_FRAMES: readonly SourceFrame[] = [];
 
 const SPECS: OptionSpec[] = [
   { names: ['obj', 'exe', 'e'], takesValue: true },
@@ -95,14 +98,24 @@ export async function symbolizeCommand(argv: string[], io: CliIO): Promise<numbe
   });
   const moduleOffsets = parsed.flags.get('module-offsets') ?? false;
 
+  // Lookups that land on the same row share one frames array; print each array once. Without
+  // the address echoed (-a) or JSON (which carries the address), the text depends on nothing else.
+  const addressFree = !(printer.config.printAddress || style === 'JSON');
+  const printed = new WeakMap<readonly SourceFrame[], string>();
   const answer = (line: string): string => {
     const request = parseRequest(line);
     if (request.kind === 'invalid') return printer.invalid(obj, line);
     if (request.kind === 'data') return printer.data(obj, request.address);
     let code: number | null = request.address;
     if (moduleOffsets || request.functionIndex !== null) code = symbolizer.toCodeOffset(moduleOffset(request.address));
-    const frames = code === null ? [] : symbolizer.symbolizeCodeOffset(codeOffset(code), lookup);
-    return printer.code(obj, request.address, frames);
+    const frames = code === null ? NO_FRAMES : symbolizer.symbolizeCodeOffset(codeOffset(code), lookup);
+    if (!addressFree) return printer.code(obj, request.address, frames);
+    let text = printed.get(frames);
+    if (text === undefined) {
+      text = printer.code(obj, request.address, frames);
+      printed.set(frames, text);
+    }
+    return text;
   };
 
   if (parsed.positional.length > 0) {
@@ -112,9 +125,10 @@ export async function symbolizeCommand(argv: string[], io: CliIO): Promise<numbe
   } else {
     const sep = style === 'JSON' ? '\n' : '';
     for await (const lines of io.stdinLines()) {
-      let out = '';
-      for (const line of lines) out += answer(line) + sep;
-      await io.stdoutAsync(out);
+      // One join per batch: building the output with += makes ropes that are flattened at write time.
+      const answers = new Array<string>(lines.length);
+      for (let i = 0; i < lines.length; i++) answers[i] = answer(lines[i]);
+      await io.stdoutAsync(answers.join(sep) + sep);
     }
   }
 

@@ -7,14 +7,33 @@ import type { DwarfSections } from './sections.js';
 import { SubroutineIndex } from './subroutines.js';
 import type { Unit } from './unit.js';
 
-export type NameKind = 'linkage' | 'short';
-
 export interface CallSite {
   file: number;
   line: number;
   column: number;
   discriminator: number;
 }
+
+export interface SubroutineDetails {
+  /** DW_AT_linkage_name (or DW_AT_MIPS_linkage_name) through references. */
+  linkageName: string | null;
+  /** DW_AT_name through references. */
+  shortName: string | null;
+  declLine: number;
+  declFile: string | null;
+  /** Where this (inlined) subroutine was called from; zeros for a subprogram. */
+  call: CallSite;
+}
+
+interface DieNames {
+  linkageName: string | null;
+  shortName: string | null;
+  declLine: number;
+}
+
+const LINKAGE_NAME_ATTRIBUTES = [C.DW_AT_MIPS_linkage_name, C.DW_AT_linkage_name];
+const NAME_ATTRIBUTES = [C.DW_AT_name];
+const DECL_LINE_ATTRIBUTES = [C.DW_AT_decl_line];
 
 /**
  * Lazy, cached access to everything a lookup needs: which unit covers an address, that unit's
@@ -112,88 +131,145 @@ export class DwarfContext {
   }
 
   /**
+   * What a frame needs from one subroutine DIE, decoded on first use and kept: names, where
+   * the function is declared, and (for inlined instances) where it was called from.
+   */
+  details(unit: Unit, index: SubroutineIndex, i: number): SubroutineDetails {
+    let details = index.details[i];
+    if (details === undefined) {
+      const origin = index.origins[i];
+      const specification = index.specifications[i];
+      let names: DieNames | null = null;
+      // One reference and no names of its own: the names are the referenced DIE's (memoized).
+      if (!index.namesItself[i] && (origin >= 0) !== (specification >= 0)) {
+        names = this.namesAt(origin >= 0 ? origin : specification);
+      }
+      names ??= this.namesAt(index.dieOffsets[i]);
+      let declFile: string | null = null;
+      if (origin >= 0) {
+        declFile = this.declFileAt(origin);
+      } else if (index.declFiles[i] >= 0) {
+        const table = this.lineTable(unit);
+        declFile = table ? table.filePath(index.declFiles[i], this.compDir(unit)) : null;
+      }
+      details = {
+        linkageName: names.linkageName,
+        shortName: names.shortName,
+        declLine: names.declLine,
+        declFile,
+        call: {
+          file: index.callFiles[i], line: index.callLines[i], column: index.callColumns[i],
+          discriminator: index.callDiscriminators[i],
+        },
+      };
+      index.details[i] = details;
+    }
+    return details;
+  }
+
+  private namesAt(offset: number): DieNames {
+    const cached = this.namesByDie.get(offset);
+    if (cached) return cached;
+    const found = this.die(offset);
+    const names = found ? this.names(found) : { linkageName: null, shortName: null, declLine: 0 };
+    this.namesByDie.set(offset, names);
+    return names;
+  }
+
+  /** DW_AT_decl_file of the DIE at `offset`, as a path through its own unit's line table. */
+  private declFileAt(offset: number): string | null {
+    let path = this.declFilesByDie.get(offset);
+    if (path === undefined) {
+      path = null;
+      const found = this.die(offset);
+      const file = found?.die.attributes.find((a) => a.at === C.DW_AT_decl_file);
+      if (found && file) {
+        const table = this.lineTable(found.unit);
+        path = table ? table.filePath(file.value, this.compDir(found.unit)) : null;
+      }
+      this.declFilesByDie.set(offset, path);
+    }
+    return path;
+  }
+
+  private readonly declFilesByDie = new Map<number, string | null>();
+
+  /**
+   * Linkage name, name and declaration line, each found as LLVM's `findRecursively` finds it.
+   * Inlined instances and out-of-line definitions usually carry none of them and point at one
+   * abstract DIE, whose answer is then the same: memoized per DIE, that makes an inlined
+   * frame's names a map lookup.
+   */
+  private names(found: { unit: Unit; die: Die }): DieNames {
+    const cached = this.namesByDie.get(found.die.offset);
+    if (cached) return cached;
+    let names: DieNames | null = null;
+    let only: number | null = null;
+    let refs = 0;
+    let own = false;
+    for (const a of found.die.attributes) {
+      if (a.at === C.DW_AT_abstract_origin || a.at === C.DW_AT_specification) {
+        refs++;
+        only = this.info.reference(found.unit, a);
+      } else if (a.at === C.DW_AT_linkage_name || a.at === C.DW_AT_MIPS_linkage_name || a.at === C.DW_AT_name || a.at === C.DW_AT_decl_line) {
+        own = true;
+      }
+    }
+    if (!own && refs === 1 && only !== null && !this.namesInProgress.has(found.die.offset)) {
+      const target = this.die(only);
+      if (target) {
+        this.namesInProgress.add(found.die.offset);
+        try {
+          names = this.names(target);
+        } finally {
+          this.namesInProgress.delete(found.die.offset);
+        }
+      }
+    }
+    if (!names) {
+      const linkage = this.findRecursively(found, LINKAGE_NAME_ATTRIBUTES);
+      const short = this.findRecursively(found, NAME_ATTRIBUTES);
+      const line = this.findRecursively(found, DECL_LINE_ATTRIBUTES);
+      names = {
+        linkageName: linkage ? this.info.string(linkage.unit, linkage.attribute) : null,
+        shortName: short ? this.info.string(short.unit, short.attribute) : null,
+        declLine: line ? line.attribute.value : 0,
+      };
+    }
+    this.namesByDie.set(found.die.offset, names);
+    return names;
+  }
+
+  private readonly namesByDie = new Map<number, DieNames>();
+  private readonly namesInProgress = new Set<number>();
+
+  /**
    * LLVM's `findRecursively`: the first DIE, searching depth-first through
    * DW_AT_specification and DW_AT_abstract_origin (specification first), that has one of the
    * attributes. Each DIE is visited once, so reference cycles end.
    */
-  private findRecursively(offset: number, attributes: number[]): { unit: Unit; attribute: Attribute } | null {
-    const work = [offset];
-    const seen = new Set(work);
+  private findRecursively(start: { unit: Unit; die: Die }, attributes: number[]): { unit: Unit; attribute: Attribute } | null {
+    const work = [start];
+    const seen = new Set([start.die.offset]);
     while (work.length > 0) {
-      const found = this.die(work.pop()!);
-      if (!found) continue;
-      const { unit, die } = found;
+      const { unit, die } = work.pop()!;
+      for (const a of die.attributes) {
+        if (attributes.includes(a.at)) return { unit, attribute: a };
+      }
       let origin: number | null = null;
       let specification: number | null = null;
-      for (const at of attributes) {
-        const attribute = die.attributes.find((a) => a.at === at);
-        if (attribute) return { unit, attribute };
-      }
       for (const a of die.attributes) {
         if (a.at === C.DW_AT_abstract_origin) origin = this.info.reference(unit, a);
         else if (a.at === C.DW_AT_specification) specification = this.info.reference(unit, a);
       }
-      if (origin !== null && !seen.has(origin)) {
-        seen.add(origin);
-        work.push(origin);
-      }
-      if (specification !== null && !seen.has(specification)) {
-        seen.add(specification);
-        work.push(specification);
+      for (const next of [origin, specification]) {
+        if (next === null || seen.has(next)) continue;
+        seen.add(next);
+        const target = this.die(next);
+        if (target) work.push(target);
       }
     }
     return null;
-  }
-
-  /** The function name of a subroutine DIE: its linkage name if asked and present, else DW_AT_name. */
-  subroutineName(dieOffset: number, kind: NameKind): string | null {
-    if (kind === 'linkage') {
-      const linkage = this.findRecursively(dieOffset, [C.DW_AT_MIPS_linkage_name, C.DW_AT_linkage_name]);
-      if (linkage) {
-        const name = this.info.string(linkage.unit, linkage.attribute);
-        if (name !== null) return name;
-      }
-    }
-    const short = this.findRecursively(dieOffset, [C.DW_AT_name]);
-    return short ? this.info.string(short.unit, short.attribute) : null;
-  }
-
-  /** DW_AT_decl_line, following references like the name. 0 when absent. */
-  declLine(dieOffset: number): number {
-    const found = this.findRecursively(dieOffset, [C.DW_AT_decl_line]);
-    return found ? found.attribute.value : 0;
-  }
-
-  /**
-   * DW_AT_decl_file of the DIE or of its abstract origin, with the unit whose line table the
-   * index refers to. Null when absent.
-   */
-  declFile(dieOffset: number): { unit: Unit; file: number } | null {
-    const found = this.die(dieOffset);
-    if (!found) return null;
-    let target = found;
-    const origin = found.die.attributes.find((a) => a.at === C.DW_AT_abstract_origin);
-    if (origin) {
-      const ref = this.info.reference(found.unit, origin);
-      const resolved = ref === null ? null : this.die(ref);
-      if (resolved) target = resolved;
-    }
-    const file = target.die.attributes.find((a) => a.at === C.DW_AT_decl_file);
-    return file ? { unit: target.unit, file: file.value } : null;
-  }
-
-  /** Where an inlined subroutine was called from (DW_AT_call_*). */
-  callSite(dieOffset: number): CallSite {
-    const site: CallSite = { file: 0, line: 0, column: 0, discriminator: 0 };
-    const found = this.die(dieOffset);
-    if (!found) return site;
-    for (const a of found.die.attributes) {
-      if (a.at === C.DW_AT_call_file) site.file = a.value;
-      else if (a.at === C.DW_AT_call_line) site.line = a.value;
-      else if (a.at === C.DW_AT_call_column) site.column = a.value;
-      else if (a.at === 0x2136 /* DW_AT_GNU_discriminator */) site.discriminator = a.value;
-    }
-    return site;
   }
 
   private note(error: unknown): void {

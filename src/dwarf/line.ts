@@ -61,6 +61,22 @@ export class LineTable {
    * the compile directory when the include directory is already absolute.
    */
   filePath(index: number, compDir: string): string | null {
+    if (compDir === this.pathsCompDir) {
+      const cached = this.paths[index];
+      if (cached !== undefined) return cached;
+    } else {
+      this.paths = [];
+      this.pathsCompDir = compDir;
+    }
+    const path = this.joinFilePath(index, compDir);
+    if (index < 0x10000) this.paths[index] = path;
+    return path;
+  }
+
+  private paths: (string | null)[] = [];
+  private pathsCompDir = '';
+
+  private joinFilePath(index: number, compDir: string): string | null {
     if (!this.hasFile(index)) return null;
     const entry = this.files[this.version >= 5 ? index : index - 1];
     const name = entry.name;
@@ -187,74 +203,121 @@ interface ProgramParams {
   addressSize: number;
 }
 
+/**
+ * The rows being built. A class, not closure variables: the state machine updates these fields
+ * once per row, and V8 keeps object fields in registers far better than captured variables.
+ */
+class RowBuilder {
+  capacity: number;
+  addresses: Float64Array;
+  files: Uint16Array;
+  lines: Uint32Array;
+  columns: Uint16Array;
+  discriminators: Uint32Array;
+  rows = 0;
+  readonly seqLow: number[] = [];
+  readonly seqHigh: number[] = [];
+  readonly seqFirst: number[] = [];
+  readonly seqLast: number[] = [];
+  address = 0;
+  file = 1;
+  line = 1;
+  column = 0;
+  discriminator = 0;
+  sequenceStart = -1;
+  sequenceLow = 0;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+    this.addresses = new Float64Array(capacity);
+    this.files = new Uint16Array(capacity);
+    this.lines = new Uint32Array(capacity);
+    this.columns = new Uint16Array(capacity);
+    this.discriminators = new Uint32Array(capacity);
+  }
+
+  append(endSequence: boolean): void {
+    const row = this.rows;
+    if (row === this.capacity) this.grow();
+    if (this.sequenceStart < 0) {
+      this.sequenceStart = row;
+      this.sequenceLow = this.address;
+    }
+    this.addresses[row] = this.address;
+    this.files[row] = this.file;
+    this.lines[row] = this.line;
+    this.columns[row] = this.column;
+    this.discriminators[row] = this.discriminator;
+    this.rows = row + 1;
+    this.discriminator = 0;
+    if (endSequence) this.endSequence();
+  }
+
+  private endSequence(): void {
+    // LLVM keeps only sequences that cover bytes and have a row besides the end marker.
+    if (this.sequenceLow < this.address && this.sequenceStart < this.rows - 1) {
+      this.seqLow.push(this.sequenceLow);
+      this.seqHigh.push(this.address);
+      this.seqFirst.push(this.sequenceStart);
+      this.seqLast.push(this.rows);
+    }
+    this.sequenceStart = -1;
+    this.address = 0;
+    this.file = 1;
+    this.line = 1;
+    this.column = 0;
+  }
+
+  private grow(): void {
+    this.capacity *= 2;
+    this.addresses = grow(this.addresses, this.capacity);
+    this.files = grow(this.files, this.capacity);
+    this.lines = grow(this.lines, this.capacity);
+    this.columns = grow(this.columns, this.capacity);
+    this.discriminators = grow(this.discriminators, this.capacity);
+  }
+
+  finish(table: LineTable): void {
+    const rows = this.rows;
+    table.rowCount = rows;
+    table.addresses = this.addresses.slice(0, rows);
+    table.fileIndices = this.files.slice(0, rows);
+    table.lines = this.lines.slice(0, rows);
+    table.columns = this.columns.slice(0, rows);
+    table.discriminators = this.discriminators.slice(0, rows);
+    const { seqLow, seqHigh, seqFirst, seqLast } = this;
+    const order = seqHigh.map((_, i) => i).sort((a, b) => seqHigh[a] - seqHigh[b] || a - b);
+    table.sequenceLow = Float64Array.from(order, (i) => seqLow[i]);
+    table.sequenceHigh = Float64Array.from(order, (i) => seqHigh[i]);
+    table.sequenceFirstRow = Uint32Array.from(order, (i) => seqFirst[i]);
+    table.sequenceLastRow = Uint32Array.from(order, (i) => seqLast[i]);
+  }
+}
+
 /** The line-number state machine of DWARF 2–5 (section 6.2), appending rows as LLVM does. */
 function runProgram(cursor: Cursor, table: LineTable, p: ProgramParams): void {
-  let capacity = Math.max(64, (cursor.remaining >> 2) | 0);
-  let addresses = new Float64Array(capacity);
-  let files = new Uint16Array(capacity);
-  let lines = new Uint32Array(capacity);
-  let columns = new Uint16Array(capacity);
-  let discriminators = new Uint32Array(capacity);
-  let rows = 0;
-  const seqLow: number[] = [];
-  const seqHigh: number[] = [];
-  const seqFirst: number[] = [];
-  const seqLast: number[] = [];
-
-  let address = 0;
-  let file = 1;
-  let line = 1;
-  let column = 0;
-  let discriminator = 0;
-  let sequenceStart = -1;
-  let sequenceLow = 0;
+  const state = new RowBuilder(Math.max(64, (cursor.remaining >> 2) | 0));
   const bytes = cursor.bytes;
   const { minInstLength, lineBase, lineRange, opcodeBase, standardLengths } = p;
-
-  const appendRow = (endSequence: boolean): void => {
-    if (rows === capacity) {
-      capacity *= 2;
-      addresses = grow(addresses, capacity);
-      files = grow(files, capacity);
-      lines = grow(lines, capacity);
-      columns = grow(columns, capacity);
-      discriminators = grow(discriminators, capacity);
+  // Precomputed per special opcode: how far it moves the address and the line.
+  const addressAdvance = new Float64Array(256);
+  const lineAdvance = new Int32Array(256);
+  if (lineRange !== 0) {
+    for (let op = opcodeBase; op < 256; op++) {
+      const adjusted = op - opcodeBase;
+      addressAdvance[op] = Math.floor(adjusted / lineRange) * minInstLength;
+      lineAdvance[op] = lineBase + (adjusted % lineRange);
     }
-    if (sequenceStart < 0) {
-      sequenceStart = rows;
-      sequenceLow = address;
-    }
-    addresses[rows] = address;
-    files[rows] = file;
-    lines[rows] = line;
-    columns[rows] = column;
-    discriminators[rows] = discriminator;
-    rows++;
-    discriminator = 0;
-    if (endSequence) {
-      // LLVM keeps only sequences that cover bytes and have a row besides the end marker.
-      if (sequenceLow < address && sequenceStart < rows - 1) {
-        seqLow.push(sequenceLow);
-        seqHigh.push(address);
-        seqFirst.push(sequenceStart);
-        seqLast.push(rows);
-      }
-      sequenceStart = -1;
-      address = 0;
-      file = 1;
-      line = 1;
-      column = 0;
-    }
-  };
+  }
+  const constAddPc = lineRange === 0 ? 0 : Math.floor((255 - opcodeBase) / lineRange) * minInstLength;
 
   while (cursor.pos < cursor.end) {
     const opcode = bytes[cursor.pos++];
     if (opcode >= opcodeBase) {
       if (lineRange === 0) cursor.fail('special opcode with line_range 0', cursor.pos - 1);
-      const adjusted = opcode - opcodeBase;
-      address += Math.floor(adjusted / lineRange) * minInstLength;
-      line = (line + lineBase + (adjusted % lineRange)) >>> 0;
-      appendRow(false);
+      state.address += addressAdvance[opcode];
+      state.line = (state.line + lineAdvance[opcode]) >>> 0;
+      state.append(false);
       continue;
     }
     switch (opcode) {
@@ -265,12 +328,12 @@ function runProgram(cursor: Cursor, table: LineTable, p: ProgramParams): void {
         if (length === 0) break;
         const sub = cursor.u8();
         if (sub === C.DW_LNE_end_sequence) {
-          appendRow(true);
+          state.append(true);
         } else if (sub === C.DW_LNE_set_address) {
           const size = length - 1;
-          if (size === 1 || size === 2 || size === 4 || size === 8) address = cursor.uN(size);
+          if (size === 1 || size === 2 || size === 4 || size === 8) state.address = cursor.uN(size);
         } else if (sub === C.DW_LNE_set_discriminator) {
-          discriminator = cursor.uleb();
+          state.discriminator = cursor.uleb();
         } else if (sub === C.DW_LNE_define_file) {
           const name = cursor.cstring();
           const dirIndex = cursor.uleb();
@@ -280,29 +343,29 @@ function runProgram(cursor: Cursor, table: LineTable, p: ProgramParams): void {
         break;
       }
       case C.DW_LNS_copy:
-        appendRow(false);
+        state.append(false);
         break;
       case C.DW_LNS_advance_pc:
-        address += cursor.uleb() * minInstLength;
+        state.address += cursor.uleb() * minInstLength;
         break;
       case C.DW_LNS_advance_line:
-        line = (line + cursor.sleb()) >>> 0;
+        state.line = (state.line + cursor.sleb()) >>> 0;
         break;
       case C.DW_LNS_set_file:
-        file = cursor.uleb() & 0xffff;
+        state.file = cursor.uleb() & 0xffff;
         break;
       case C.DW_LNS_set_column:
-        column = cursor.uleb() & 0xffff;
+        state.column = cursor.uleb() & 0xffff;
         break;
       case C.DW_LNS_negate_stmt: case C.DW_LNS_set_basic_block:
       case C.DW_LNS_set_prologue_end: case C.DW_LNS_set_epilogue_begin:
         break;
       case C.DW_LNS_const_add_pc:
         if (lineRange === 0) cursor.fail('const_add_pc with line_range 0', cursor.pos - 1);
-        address += Math.floor((255 - opcodeBase) / lineRange) * minInstLength;
+        state.address += constAddPc;
         break;
       case C.DW_LNS_fixed_advance_pc:
-        address += cursor.u16();
+        state.address += cursor.u16();
         break;
       case C.DW_LNS_set_isa:
         cursor.uleb();
@@ -311,18 +374,7 @@ function runProgram(cursor: Cursor, table: LineTable, p: ProgramParams): void {
         for (let i = standardLengths[opcode]; i > 0; i--) cursor.uleb();
     }
   }
-
-  table.rowCount = rows;
-  table.addresses = addresses.subarray(0, rows);
-  table.fileIndices = files.subarray(0, rows);
-  table.lines = lines.subarray(0, rows);
-  table.columns = columns.subarray(0, rows);
-  table.discriminators = discriminators.subarray(0, rows);
-  const order = seqHigh.map((_, i) => i).sort((a, b) => seqHigh[a] - seqHigh[b] || a - b);
-  table.sequenceLow = Float64Array.from(order, (i) => seqLow[i]);
-  table.sequenceHigh = Float64Array.from(order, (i) => seqHigh[i]);
-  table.sequenceFirstRow = Uint32Array.from(order, (i) => seqFirst[i]);
-  table.sequenceLastRow = Uint32Array.from(order, (i) => seqLast[i]);
+  state.finish(table);
 }
 
 function grow<T extends Float64Array | Uint32Array | Uint16Array>(array: T, capacity: number): T {

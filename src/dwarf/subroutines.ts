@@ -1,10 +1,12 @@
 import { Cursor } from '../wasm/cursor.js';
 import type { Abbrev } from './abbrev.js';
 import * as C from './constants.js';
-import { fixedFormSize, lastForm, readForm } from './forms.js';
+import { fixedFormSize, isUnitRelativeRef, lastForm, readForm } from './forms.js';
 import type { DebugInfo } from './info.js';
 import type { Unit } from './unit.js';
 import { CrosstraceError } from '../errors.js';
+import type { SubroutineDetails } from './context.js';
+import { RangeMap, RangeMapBuilder } from './range-map.js';
 
 /**
  * The subprogram and inlined-subroutine DIEs of one unit, and the map from address to the
@@ -14,17 +16,32 @@ import { CrosstraceError } from '../errors.js';
  * which function llvm-symbolizer names, and we promise the same answers.
  */
 export class SubroutineIndex {
-  /** `.debug_info` offset of each subroutine DIE, in pre-order. */
-  readonly dieOffsets: number[] = [];
-  readonly isInlined: boolean[] = [];
+  /** Number of subroutine DIEs; each array below has one slot per DIE, in pre-order. */
+  count = 0;
+  /** `.debug_info` offset of each subroutine DIE. */
+  dieOffsets = new Float64Array(64);
+  isInlined = new Uint8Array(64);
   /** Index of the nearest enclosing subroutine DIE, or -1. */
-  readonly parents: number[] = [];
-  /** Low address of each DIE's first range (for `--verbose`'s start address), or -1. */
-  readonly lowPcs: number[] = [];
+  parents = new Int32Array(64);
+  /** Low address of each DIE's DW_AT_low_pc (for `--verbose`'s start address), or -1. */
+  lowPcs = new Float64Array(64);
+  /**
+   * What the walk already decoded, so a frame never re-reads its DIE: references (absolute
+   * offsets, -1 when absent), whether the DIE names itself, its own decl_file, its call site.
+   */
+  origins = new Float64Array(64);
+  specifications = new Float64Array(64);
+  namesItself = new Uint8Array(64);
+  declFiles = new Float64Array(64);
+  callFiles = new Float64Array(64);
+  callLines = new Float64Array(64);
+  callColumns = new Float64Array(64);
+  callDiscriminators = new Float64Array(64);
+  /** Filled lazily by `DwarfContext.details`. */
+  readonly details: (SubroutineDetails | undefined)[] = [];
 
-  private readonly keys: number[] = [];
-  private readonly highs: number[] = [];
-  private readonly owners: number[] = [];
+  private readonly builder: RangeMapBuilder | null = new RangeMapBuilder();
+  private readonly map: RangeMap;
 
   constructor(info: DebugInfo, unit: Unit) {
     const abbrevs = info.abbrevs(unit);
@@ -53,10 +70,14 @@ export class SubroutineIndex {
         enclosing[depth] = self >= 0 ? self : enclosing[depth - 1];
       }
     }
+    this.map = this.builder!.freeze();
+    this.builder = null;
   }
 
   private readSubroutine(info: DebugInfo, unit: Unit, cursor: Cursor, abbrev: Abbrev, dieOffset: number, parent: number): number {
     let lowForm = 0, lowValue = 0, highForm = 0, highValue = 0, rangesForm = 0, rangesValue = 0;
+    let origin = -1, specification = -1, namesItself = false, declFile = -1;
+    let callFile = 0, callLine = 0, callColumn = 0, callDiscriminator = 0;
     const specs = abbrev.specs;
     for (let i = 0; i < specs.length; i += 2) {
       const value = readForm(cursor, specs[i + 1], unit, abbrev.implicitConsts ? abbrev.implicitConsts[i >> 1] : 0);
@@ -64,15 +85,34 @@ export class SubroutineIndex {
         case C.DW_AT_low_pc: lowForm = lastForm; lowValue = value; break;
         case C.DW_AT_high_pc: highForm = lastForm; highValue = value; break;
         case C.DW_AT_ranges: rangesForm = lastForm; rangesValue = value; break;
+        case C.DW_AT_abstract_origin: origin = referenceTarget(unit, lastForm, value); break;
+        case C.DW_AT_specification: specification = referenceTarget(unit, lastForm, value); break;
+        case C.DW_AT_name: case C.DW_AT_linkage_name: case C.DW_AT_MIPS_linkage_name: case C.DW_AT_decl_line:
+          namesItself = true;
+          break;
+        case C.DW_AT_decl_file: declFile = value; break;
+        case C.DW_AT_call_file: callFile = value; break;
+        case C.DW_AT_call_line: callLine = value; break;
+        case C.DW_AT_call_column: callColumn = value; break;
+        case DW_AT_GNU_discriminator: callDiscriminator = value; break;
       }
     }
-    const index = this.dieOffsets.length;
-    this.dieOffsets.push(dieOffset);
-    this.isInlined.push(abbrev.tag === C.DW_TAG_inlined_subroutine);
-    this.parents.push(parent);
+    if (this.count === this.dieOffsets.length) this.grow();
+    const index = this.count++;
+    this.dieOffsets[index] = dieOffset;
+    this.isInlined[index] = abbrev.tag === C.DW_TAG_inlined_subroutine ? 1 : 0;
+    this.parents[index] = parent;
+    this.origins[index] = origin;
+    this.specifications[index] = specification;
+    this.namesItself[index] = namesItself ? 1 : 0;
+    this.declFiles[index] = declFile;
+    this.callFiles[index] = callFile;
+    this.callLines[index] = callLine;
+    this.callColumns[index] = callColumn;
+    this.callDiscriminators[index] = callDiscriminator;
     let lowPc = -1;
     if (lowForm !== 0) lowPc = info.address(unit, { at: C.DW_AT_low_pc, form: lowForm, value: lowValue }) ?? -1;
-    this.lowPcs.push(lowPc);
+    this.lowPcs[index] = lowPc;
     let ranges: number[];
     try {
       ranges = info.dieRanges(
@@ -90,74 +130,55 @@ export class SubroutineIndex {
     return index;
   }
 
+  /** LLVM's `updateAddressDieMap` step for one range: split the range it lands in, then claim it. */
   private insert(low: number, high: number, owner: number): void {
     if (low === high) return;
-    const keys = this.keys;
-    const b = upperBound(keys, low);
-    if (b > 0 && low < this.highs[b - 1]) {
-      const prev = b - 1;
-      const prevKey = keys[prev];
-      const prevHigh = this.highs[prev];
-      const prevOwner = this.owners[prev];
-      if (high < prevHigh) this.set(high, prevHigh, prevOwner);
-      if (low > prevKey) this.highs[this.indexOf(prevKey)] = low;
+    const builder = this.builder!;
+    if (builder.predecessor(low) && low < builder.foundHigh) {
+      const previousKey = builder.foundKey;
+      const previousHigh = builder.foundHigh;
+      const previousOwner = builder.foundOwner;
+      if (high < previousHigh) builder.set(high, previousHigh, previousOwner);
+      if (low > previousKey) builder.set(previousKey, low, previousOwner);
     }
-    this.set(low, high, owner);
+    builder.set(low, high, owner);
   }
 
-  private indexOf(key: number): number {
-    const i = upperBound(this.keys, key) - 1;
-    return i;
-  }
-
-  private set(key: number, high: number, owner: number): void {
-    const keys = this.keys;
-    const at = upperBound(keys, key);
-    if (at > 0 && keys[at - 1] === key) {
-      this.highs[at - 1] = high;
-      this.owners[at - 1] = owner;
-      return;
-    }
-    if (at === keys.length) {
-      keys.push(key);
-      this.highs.push(high);
-      this.owners.push(owner);
-    } else {
-      keys.splice(at, 0, key);
-      this.highs.splice(at, 0, high);
-      this.owners.splice(at, 0, owner);
-    }
+  private grow(): void {
+    const n = this.dieOffsets.length * 2;
+    const grow = <T extends Float64Array | Int32Array | Uint8Array>(a: T): T => {
+      const next = new (a.constructor as new (n: number) => T)(n);
+      next.set(a);
+      return next;
+    };
+    this.dieOffsets = grow(this.dieOffsets);
+    this.isInlined = grow(this.isInlined);
+    this.parents = grow(this.parents);
+    this.lowPcs = grow(this.lowPcs);
+    this.origins = grow(this.origins);
+    this.specifications = grow(this.specifications);
+    this.namesItself = grow(this.namesItself);
+    this.declFiles = grow(this.declFiles);
+    this.callFiles = grow(this.callFiles);
+    this.callLines = grow(this.callLines);
+    this.callColumns = grow(this.callColumns);
+    this.callDiscriminators = grow(this.callDiscriminators);
   }
 
   /** The innermost subroutine DIE covering `address` (index into the arrays above), or -1. */
   find(address: number): number {
-    const r = upperBound(this.keys, address);
-    if (r === 0) return -1;
-    if (address >= this.highs[r - 1]) return -1;
-    return this.owners[r - 1];
-  }
-
-  /** Leaf first: the inlined subroutines enclosing the leaf, then the subprogram that holds them. */
-  chain(leaf: number): number[] {
-    const chain: number[] = [];
-    for (let i = leaf; i >= 0; i = this.parents[i]) {
-      chain.push(i);
-      if (!this.isInlined[i]) break;
-    }
-    return chain;
+    return this.map.find(address);
   }
 }
 
-function upperBound(keys: number[], value: number): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (keys[mid] <= value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+const DW_AT_GNU_discriminator = 0x2136;
+
+/** Absolute `.debug_info` offset of a reference, or -1 for forms that do not point into it. */
+function referenceTarget(unit: Unit, form: number, value: number): number {
+  if (isUnitRelativeRef(form)) return unit.offset + value;
+  return form === C.DW_FORM_ref_addr ? value : -1;
 }
+
 
 function skipAttributes(cursor: Cursor, abbrev: Abbrev, unit: Unit, formKey: number): void {
   if (abbrev.fixedSizeKey !== formKey) {

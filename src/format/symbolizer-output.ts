@@ -15,10 +15,10 @@ export interface PrinterConfig {
  * crosstrace in for llvm-symbolizer behind any script that parses its output.
  */
 export class SymbolizerPrinter {
-  constructor(private readonly config: PrinterConfig) {}
+  constructor(readonly config: PrinterConfig) {}
 
   /** One answer; `frames` may be empty (printed as one unknown frame, as LLVM does). */
-  code(moduleName: string, address: number, frames: SourceFrame[]): string {
+  code(moduleName: string, address: number, frames: readonly SourceFrame[]): string {
     if (this.config.style === 'JSON') return this.json(moduleName, address, frames);
     let out = '';
     if (this.config.printAddress) out += '0x' + address.toString(16) + (this.config.pretty ? ': ' : '\n');
@@ -68,7 +68,7 @@ export class SymbolizerPrinter {
     return out;
   }
 
-  private json(moduleName: string, address: number, frames: SourceFrame[]): string {
+  private json(moduleName: string, address: number, frames: readonly SourceFrame[]): string {
     const symbols = (frames.length === 0 ? [UNKNOWN] : frames).map((f) =>
       `{"Column":${f.column},"Discriminator":${f.discriminator},"FileName":${jsonString(f.file ?? '')},` +
       `"FunctionName":${jsonString(this.config.printFunctions ? f.function ?? '' : '')},"Line":${f.line},` +

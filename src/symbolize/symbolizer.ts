@@ -1,10 +1,14 @@
-import { codeOffset, type CodeOffset, type ModuleOffset } from '../wasm/addresses.js';
+import type { CodeOffset, ModuleOffset } from '../wasm/addresses.js';
 import { WasmModule } from '../wasm/module.js';
-import { DwarfContext, type NameKind } from '../dwarf/context.js';
+import { DwarfContext } from '../dwarf/context.js';
 import { dwarfSections, type DwarfSections } from '../dwarf/sections.js';
 import type { Unit } from '../dwarf/unit.js';
+import type { SubroutineDetails } from '../dwarf/context.js';
 import { demangle } from './demangle/index.js';
 import type { SourceFrame } from './frame.js';
+
+/** Bounds the answer cache; past it the cache starts over (memory stays flat on huge inputs). */
+const MAX_CACHED_ANSWERS = 1 << 18;
 
 export type FunctionNameKind = 'linkage' | 'short' | 'none';
 
@@ -37,7 +41,6 @@ export class WasmSymbolizer {
   readonly module: WasmModule;
   private dwarf: DwarfContext | null | undefined;
   private readonly debugSections: DwarfSections | null | undefined;
-  private readonly nameCache = new Map<number, string | null>();
   private readonly demangled = new Map<string, string>();
 
   constructor(module: Uint8Array | WasmModule, options: SymbolizerOptions = {}) {
@@ -68,96 +71,111 @@ export class WasmSymbolizer {
     return this.module.functionName(functionIndex);
   }
 
-  symbolizeModuleOffset(offset: ModuleOffset, options?: LookupOptions): SourceFrame[] {
+  symbolizeModuleOffset(offset: ModuleOffset, options?: LookupOptions): readonly SourceFrame[] {
     const code = this.module.toCodeOffset(offset);
     return code === null ? [] : this.symbolizeCodeOffset(code, options);
   }
 
-  /** Frames at a code offset, innermost first; empty when nothing at all is known. */
-  symbolizeCodeOffset(address: CodeOffset, options: LookupOptions = {}): SourceFrame[] {
+  /**
+   * Frames at a code offset, innermost first; empty when nothing at all is known. The array
+   * and its frames are shared between lookups that land on the same line-table row and inline
+   * chain: treat them as read-only.
+   */
+  symbolizeCodeOffset(address: CodeOffset, options: LookupOptions = {}): readonly SourceFrame[] {
     const inlines = options.inlines ?? true;
     const kind = options.functionNames ?? 'linkage';
     const wantDemangle = options.demangle ?? true;
+    const variant = (inlines ? 1 : 0) + (wantDemangle ? 2 : 0) + (kind === 'linkage' ? 0 : kind === 'short' ? 4 : 8);
     const dwarf = this.dwarfContext;
     const unit = dwarf ? dwarf.unitForAddress(address) : null;
-    const frames = dwarf && unit ? this.dwarfFrames(dwarf, unit, address, inlines, kind) : [];
-    if (kind !== 'none') {
-      for (const frame of frames) {
-        if (frame.linkageName !== null && wantDemangle) frame.function = this.demangle(frame.linkageName);
+    if (!dwarf || !unit) return this.nameSectionFrames(address, kind, wantDemangle);
+    const lineTable = dwarf.lineTable(unit);
+    const index = dwarf.subroutines(unit);
+    const leaf = index ? index.find(address) : -1;
+    const row = lineTable ? lineTable.lookup(address) : -1;
+    // Everything below depends only on (unit, leaf, row): share the answer between addresses.
+    const cache = this.answerCache(unit, variant, lineTable ? lineTable.rowCount : 0);
+    let frames = cache.get(leaf, row);
+    if (frames === undefined) {
+      const built = this.dwarfFrames(dwarf, unit, leaf, row, inlines, kind, wantDemangle);
+      if (built.length === 0 || built[built.length - 1].function === null) {
+        this.fillFromNameSection(built, address, kind, wantDemangle);
+        // The name-section name depends on the address's function, not on (leaf, row).
+        if (leaf < 0) return built;
       }
-      this.fillFromNameSection(frames, address, wantDemangle);
+      frames = built;
+      if (++this.cachedAnswers > MAX_CACHED_ANSWERS) {
+        this.answerCaches.clear();
+        this.cachedAnswers = 0;
+      }
+      cache.set(leaf, row, frames);
     }
     return frames;
   }
 
-  private dwarfFrames(dwarf: DwarfContext, unit: Unit, address: number, inlines: boolean, kind: FunctionNameKind): SourceFrame[] {
+  private readonly answerCaches = new Map<Unit, AnswerCache[]>();
+  private cachedAnswers = 0;
+
+  private answerCache(unit: Unit, variant: number, rowCount: number): AnswerCache {
+    let perVariant = this.answerCaches.get(unit);
+    if (!perVariant) {
+      perVariant = [];
+      this.answerCaches.set(unit, perVariant);
+    }
+    return (perVariant[variant] ??= new AnswerCache(rowCount));
+  }
+
+  private dwarfFrames(
+    dwarf: DwarfContext, unit: Unit, leaf: number, row: number,
+    inlines: boolean, kind: FunctionNameKind, wantDemangle: boolean,
+  ): SourceFrame[] {
     const lineTable = dwarf.lineTable(unit);
     const compDir = dwarf.compDir(unit);
     const index = dwarf.subroutines(unit);
-    const leaf = index ? index.find(address) : -1;
-    const chain = index && leaf >= 0 ? index.chain(leaf) : [];
-    const row = lineTable ? lineTable.lookup(address) : -1;
     const frames: SourceFrame[] = [];
-    if (chain.length === 0) {
-      if (row < 0 || !lineTable) return frames;
+    const rowFile = lineTable && row >= 0 ? lineTable.filePath(lineTable.fileIndices[row], compDir) : null;
+    if (!index || leaf < 0) {
+      if (rowFile === null) return frames;
       const frame = emptyFrame();
-      frame.file = lineTable.filePath(lineTable.fileIndices[row], compDir);
-      if (frame.file === null) return frames;
-      frame.line = lineTable.lines[row];
-      frame.column = lineTable.columns[row];
-      frame.discriminator = lineTable.discriminators[row];
+      frame.file = rowFile;
+      frame.line = lineTable!.lines[row];
+      frame.column = lineTable!.columns[row];
+      frame.discriminator = lineTable!.discriminators[row];
       frames.push(frame);
       return frames;
     }
-    const depth = inlines ? chain.length : 1;
-    let call = { file: 0, line: 0, column: 0, discriminator: 0 };
-    for (let i = 0; i < depth; i++) {
-      const dieOffset = index!.dieOffsets[chain[i]];
+    let inner: SubroutineDetails | null = null;
+    for (let i = leaf; i >= 0; i = index.parents[i]) {
+      const details = dwarf.details(unit, index, i);
       const frame = emptyFrame();
       if (kind !== 'none') {
-        const name = this.subroutineName(dwarf, dieOffset, kind);
-        frame.function = name;
-        frame.linkageName = name;
+        const raw = kind === 'linkage' ? details.linkageName ?? details.shortName : details.shortName;
+        frame.linkageName = raw;
+        frame.function = raw !== null && wantDemangle ? this.demangle(raw) : raw;
       }
-      frame.startLine = dwarf.declLine(dieOffset);
-      const decl = dwarf.declFile(dieOffset);
-      if (decl) {
-        const declTable = dwarf.lineTable(decl.unit);
-        frame.startFile = declTable ? declTable.filePath(decl.file, dwarf.compDir(decl.unit)) : null;
-      }
-      const low = index!.lowPcs[chain[i]];
+      frame.startLine = details.declLine;
+      frame.startFile = details.declFile;
+      const low = index.lowPcs[i];
       frame.startAddress = low >= 0 ? low : null;
-      if (i === 0) {
-        if (lineTable && row >= 0) {
-          const file = lineTable.filePath(lineTable.fileIndices[row], compDir);
-          if (file !== null) {
-            frame.file = file;
-            frame.line = lineTable.lines[row];
-            frame.column = lineTable.columns[row];
-            frame.discriminator = lineTable.discriminators[row];
-          }
+      if (inner === null) {
+        if (rowFile !== null) {
+          frame.file = rowFile;
+          frame.line = lineTable!.lines[row];
+          frame.column = lineTable!.columns[row];
+          frame.discriminator = lineTable!.discriminators[row];
         }
       } else {
-        frame.file = lineTable ? lineTable.filePath(call.file, compDir) : null;
-        frame.line = call.line;
-        frame.column = call.column;
-        frame.discriminator = call.discriminator;
+        frame.file = lineTable ? lineTable.filePath(inner.call.file, compDir) : null;
+        frame.line = inner.call.line;
+        frame.column = inner.call.column;
+        frame.discriminator = inner.call.discriminator;
       }
-      if (i + 1 < depth) call = dwarf.callSite(dieOffset);
-      frame.inlined = i + 1 < chain.length && inlines;
       frames.push(frame);
+      if (!index.isInlined[i] || !inlines) break;
+      inner = details;
     }
+    for (let i = 0; i + 1 < frames.length; i++) frames[i].inlined = true;
     return frames;
-  }
-
-  private subroutineName(dwarf: DwarfContext, dieOffset: number, kind: NameKind): string | null {
-    const key = kind === 'linkage' ? dieOffset : -dieOffset - 1;
-    let name = this.nameCache.get(key);
-    if (name === undefined) {
-      name = dwarf.subroutineName(dieOffset, kind);
-      this.nameCache.set(key, name);
-    }
-    return name;
   }
 
   private demangle(name: string): string {
@@ -173,19 +191,56 @@ export class WasmSymbolizer {
    * Where DWARF names no function (no DWARF, or code it does not describe), the name section
    * still does. llvm-symbolizer 14 reads no symbols from a linked wasm module and prints `??`.
    */
-  private fillFromNameSection(frames: SourceFrame[], address: CodeOffset, wantDemangle: boolean): void {
-    const outer = frames[frames.length - 1];
-    if (outer && outer.function !== null) return;
-    const index = this.module.functionIndexAt(codeOffset(address));
+  private fillFromNameSection(frames: SourceFrame[], address: CodeOffset, kind: FunctionNameKind, wantDemangle: boolean): void {
+    if (kind === 'none') return;
+    const index = this.module.functionIndexAt(address);
     if (index === null) return;
     const name = this.module.functionName(index);
     if (name === null) return;
-    const frame = outer ?? emptyFrame();
+    const frame = frames[frames.length - 1] ?? emptyFrame();
     frame.linkageName = name;
     frame.function = wantDemangle ? this.demangle(name) : name;
     const body = this.module.functionBody(index);
-    if (frame.startAddress === null && body) frame.startAddress = body.start;
-    if (!outer) frames.push(frame);
+    if (frame.startAddress === null && body) frame.startAddress = body.codeStart;
+    if (frames.length === 0) frames.push(frame);
+  }
+
+  private nameSectionFrames(address: CodeOffset, kind: FunctionNameKind, wantDemangle: boolean): SourceFrame[] {
+    const frames: SourceFrame[] = [];
+    this.fillFromNameSection(frames, address, kind, wantDemangle);
+    return frames;
+  }
+}
+
+/**
+ * Answers keyed by (leaf DIE, line row). Almost every row lies in one leaf, so the common case
+ * is an array slot indexed by row; the rare second leaf for a row goes to a map.
+ */
+class AnswerCache {
+  private readonly byRow: (readonly SourceFrame[] | undefined)[];
+  private readonly leafOfRow: Int32Array;
+  private readonly others = new Map<string, readonly SourceFrame[]>();
+
+  constructor(rowCount: number) {
+    this.byRow = new Array<readonly SourceFrame[] | undefined>(rowCount + 1).fill(undefined);
+    this.leafOfRow = new Int32Array(rowCount + 1);
+  }
+
+  get(leaf: number, row: number): readonly SourceFrame[] | undefined {
+    const slot = row + 1;
+    const frames = this.byRow[slot];
+    if (frames !== undefined && this.leafOfRow[slot] === leaf) return frames;
+    return this.others.get(leaf + ':' + row);
+  }
+
+  set(leaf: number, row: number, frames: readonly SourceFrame[]): void {
+    const slot = row + 1;
+    if (this.byRow[slot] === undefined) {
+      this.byRow[slot] = frames;
+      this.leafOfRow[slot] = leaf;
+    } else {
+      this.others.set(leaf + ':' + row, frames);
+    }
   }
 }
 

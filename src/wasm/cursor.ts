@@ -12,7 +12,6 @@ const utf8 = new TextDecoder('utf-8', { fatal: false });
  */
 export class Cursor {
   pos: number;
-  private readonly view: DataView;
 
   constructor(
     readonly bytes: Uint8Array,
@@ -22,7 +21,6 @@ export class Cursor {
     readonly section: string | null = null,
   ) {
     this.pos = start;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   fail(what: string, offset = this.pos): never {
@@ -56,9 +54,10 @@ export class Cursor {
 
   u16(): number {
     this.need(2, 'u16');
-    const v = this.view.getUint16(this.pos, true);
+    const b = this.bytes;
+    const p = this.pos;
     this.pos += 2;
-    return v;
+    return b[p] | (b[p + 1] << 8);
   }
 
   u24(): number {
@@ -71,9 +70,10 @@ export class Cursor {
 
   u32(): number {
     this.need(4, 'u32');
-    const v = this.view.getUint32(this.pos, true);
+    const b = this.bytes;
+    const p = this.pos;
     this.pos += 4;
-    return v;
+    return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16)) + b[p + 3] * 0x1000000;
   }
 
   /**
@@ -81,10 +81,8 @@ export class Cursor {
    * come back rounded, which keeps them far outside any real code range.
    */
   u64(): number {
-    this.need(8, 'u64');
-    const lo = this.view.getUint32(this.pos, true);
-    const hi = this.view.getUint32(this.pos + 4, true);
-    this.pos += 8;
+    const lo = this.u32();
+    const hi = this.u32();
     return hi * 0x100000000 + lo;
   }
 
