@@ -28,6 +28,7 @@ export const DW_AT_rnglists_base = 0x74;
 export const DW_AT_dwo_name = 0x76;
 export const DW_AT_MIPS_linkage_name = 0x2007;
 export const DW_AT_GNU_dwo_name = 0x2130;
+export const DW_AT_GNU_dwo_id = 0x2131;
 export const DW_AT_GNU_ranges_base = 0x2132;
 export const DW_AT_GNU_addr_base = 0x2133;
 

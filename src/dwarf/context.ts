@@ -5,7 +5,8 @@ import { DebugInfo, type Attribute, type Die } from './info.js';
 import { LineTable, readLineTable } from './line.js';
 import type { DwarfSections } from './sections.js';
 import { SubroutineIndex } from './subroutines.js';
-import type { Unit } from './unit.js';
+import { asDwarfSections, findSplitUnit, type SplitUnitLookup } from './split.js';
+import { isSkeletonUnit, type Unit } from './unit.js';
 
 export interface CallSite {
   file: number;
@@ -31,9 +32,24 @@ interface DieNames {
   declLine: number;
 }
 
+export interface DwarfContextOptions {
+  /**
+   * Split DWARF: the split sections of a skeleton unit (from its .dwo file or the .dwp package),
+   * already in memory. Without it, skeleton units give line tables but no function names.
+   */
+  splitUnits?: SplitUnitLookup | null;
+}
+
+/** A split unit's context and unit, and the skeleton they belong to. */
+interface SplitLink {
+  context: DwarfContext;
+  unit: Unit;
+}
+
 const LINKAGE_NAME_ATTRIBUTES = [C.DW_AT_MIPS_linkage_name, C.DW_AT_linkage_name];
 const NAME_ATTRIBUTES = [C.DW_AT_name];
 const DECL_LINE_ATTRIBUTES = [C.DW_AT_decl_line];
+const DECL_FILE_ATTRIBUTES = [C.DW_AT_decl_file];
 
 /**
  * Lazy, cached access to everything a lookup needs: which unit covers an address, that unit's
@@ -43,13 +59,56 @@ const DECL_LINE_ATTRIBUTES = [C.DW_AT_decl_line];
  */
 export class DwarfContext {
   readonly info: DebugInfo;
-  readonly diagnostics: string[] = [];
+  readonly diagnostics: string[];
   private unitMap: UnitAddressMap | null = null;
   private readonly lineTables = new Map<Unit, LineTable | null>();
   private readonly subroutineIndexes = new Map<Unit, SubroutineIndex | null>();
+  private readonly splitLookup: SplitUnitLookup | null;
+  private readonly splits = new Map<Unit, SplitLink | null>();
+  /** For the context of a split unit: its skeleton, whose line table and comp_dir it uses. */
+  private skeleton: { context: DwarfContext; unit: Unit } | null = null;
 
-  constructor(sections: DwarfSections) {
+  constructor(sections: DwarfSections, options: DwarfContextOptions = {}, diagnostics: string[] = []) {
     this.info = new DebugInfo(sections);
+    this.splitLookup = options.splitUnits ?? null;
+    this.diagnostics = diagnostics;
+  }
+
+  /**
+   * The split unit holding a skeleton unit's DIEs, when the caller supplied it (LLVM's
+   * `DWARFUnit::parseDWO`): its context shares the skeleton file's `.debug_addr` and
+   * `.debug_ranges`, takes the skeleton's address and ranges bases, and uses the skeleton's
+   * line table and compilation directory for every file index.
+   */
+  private splitOf(unit: Unit): SplitLink | null {
+    if (!this.splitLookup) return null;
+    let link = this.splits.get(unit);
+    if (link === undefined) {
+      link = null;
+      try {
+        const root = this.info.unitRoot(unit);
+        const sections = isSkeletonUnit(unit, root)
+          ? this.splitLookup({ dwoName: root.dwoName, dwoId: root.dwoId, compDir: root.compDir })
+          : null;
+        if (sections) {
+          const context = new DwarfContext(asDwarfSections(sections, this.info.sections), {}, this.diagnostics);
+          const split = findSplitUnit(context.info, { dwoName: root.dwoName, dwoId: root.dwoId, compDir: root.compDir });
+          if (split) {
+            const splitRoot = context.info.unitRoot(split);
+            splitRoot.addrBase = root.addrBase;
+            if (splitRoot.baseAddress === null) splitRoot.baseAddress = root.baseAddress;
+            if (split.version < 5) splitRoot.rangesBase = root.rnglistsBase;
+            else if (!hasRnglistsBase(context.info, split)) splitRoot.rnglistsBase = split.offsetSize === 8 ? 20 : 12;
+            context.skeleton = { context: this, unit };
+            link = { context, unit: split };
+          }
+        }
+      } catch (error) {
+        this.note(error);
+      }
+      this.splits.set(unit, link);
+    }
+    return link;
   }
 
   unitForAddress(address: number): Unit | null {
@@ -82,6 +141,7 @@ export class DwarfContext {
   }
 
   lineTable(unit: Unit): LineTable | null {
+    if (this.skeleton) return this.skeleton.context.lineTable(this.skeleton.unit);
     let table = this.lineTables.get(unit);
     if (table === undefined) {
       table = null;
@@ -105,7 +165,8 @@ export class DwarfContext {
     if (index === undefined) {
       index = null;
       try {
-        index = new SubroutineIndex(this.info, unit);
+        const split = this.splitOf(unit);
+        index = split ? split.context.subroutines(split.unit) : new SubroutineIndex(this.info, unit);
       } catch (error) {
         this.note(error);
       }
@@ -115,6 +176,7 @@ export class DwarfContext {
   }
 
   compDir(unit: Unit): string {
+    if (this.skeleton) return this.skeleton.context.compDir(this.skeleton.unit);
     return this.info.unitRoot(unit).compDir;
   }
 
@@ -135,6 +197,8 @@ export class DwarfContext {
    * the function is declared, and (for inlined instances) where it was called from.
    */
   details(unit: Unit, index: SubroutineIndex, i: number): SubroutineDetails {
+    const split = this.splitLookup ? this.splitOf(unit) : null;
+    if (split) return split.context.details(split.unit, index, i);
     let details = index.details[i];
     if (details === undefined) {
       const origin = index.origins[i];
@@ -145,13 +209,8 @@ export class DwarfContext {
         names = this.namesAt(origin >= 0 ? origin : specification);
       }
       names ??= this.namesAt(index.dieOffsets[i]);
-      let declFile: string | null = null;
-      if (origin >= 0) {
-        declFile = this.declFileAt(origin);
-      } else if (index.declFiles[i] >= 0) {
-        const table = this.lineTable(unit);
-        declFile = table ? table.filePath(index.declFiles[i], this.compDir(unit)) : null;
-      }
+      // As LLVM's getDeclFile: from the abstract origin if any, through specifications.
+      const declFile = this.declFileAt(origin >= 0 ? origin : index.dieOffsets[i]);
       details = {
         linkageName: names.linkageName,
         shortName: names.shortName,
@@ -176,16 +235,16 @@ export class DwarfContext {
     return names;
   }
 
-  /** DW_AT_decl_file of the DIE at `offset`, as a path through its own unit's line table. */
+  /** DW_AT_decl_file found recursively from the DIE at `offset`, as a path through its unit's line table. */
   private declFileAt(offset: number): string | null {
     let path = this.declFilesByDie.get(offset);
     if (path === undefined) {
       path = null;
-      const found = this.die(offset);
-      const file = found?.die.attributes.find((a) => a.at === C.DW_AT_decl_file);
-      if (found && file) {
+      const start = this.die(offset);
+      const found = start ? this.findRecursively(start, DECL_FILE_ATTRIBUTES) : null;
+      if (found) {
         const table = this.lineTable(found.unit);
-        path = table ? table.filePath(file.value, this.compDir(found.unit)) : null;
+        path = table ? table.filePath(found.attribute.value, this.compDir(found.unit)) : null;
       }
       this.declFilesByDie.set(offset, path);
     }
@@ -276,4 +335,9 @@ export class DwarfContext {
     if (!(error instanceof CrosstraceError)) throw error;
     if (this.diagnostics.length < 100) this.diagnostics.push(error.message);
   }
+}
+
+function hasRnglistsBase(info: DebugInfo, unit: Unit): boolean {
+  const die = info.readDie(unit, unit.firstDieOffset);
+  return die !== null && die.attributes.some((a) => a.at === C.DW_AT_rnglists_base);
 }

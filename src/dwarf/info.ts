@@ -90,7 +90,7 @@ export class DebugInfo {
     const root: UnitRoot = {
       tag: 0, name: null, compDir: '', stmtList: -1, baseAddress: null,
       strOffsetsBase: unit.version >= 5 ? 8 : 0, addrBase: unit.version >= 5 ? 8 : 0,
-      rnglistsBase: 0, dwoName: null,
+      rnglistsBase: 0, dwoName: null, dwoId: unit.dwoId, rangesBase: 0,
     };
     // Bases first: the name and comp_dir may be strx forms that need str_offsets_base.
     unit.root = root;
@@ -110,6 +110,7 @@ export class DebugInfo {
         case C.DW_AT_low_pc: root.baseAddress = this.address(unit, a); break;
         case C.DW_AT_entry_pc: if (root.baseAddress === null) root.baseAddress = this.address(unit, a); break;
         case C.DW_AT_dwo_name: case C.DW_AT_GNU_dwo_name: root.dwoName = this.string(unit, a); break;
+        case C.DW_AT_GNU_dwo_id: if (a.form === C.DW_FORM_data8) root.dwoId = a.value; break;
       }
     }
     return root;
@@ -198,7 +199,7 @@ export class DebugInfo {
     if (unit.version >= 5) {
       return readRngList(this.sections.rnglists, ranges.value, unit, root.baseAddress, (i) => this.pooledAddress(unit, i));
     }
-    return readRangeList(this.sections.ranges, ranges.value, unit.addressSize, root.baseAddress);
+    return readRangeList(this.sections.ranges, root.rangesBase + ranges.value, unit.addressSize, root.baseAddress);
   }
 
   /** Ranges of a unit's root DIE: what the unit covers. */

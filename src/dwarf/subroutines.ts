@@ -27,12 +27,11 @@ export class SubroutineIndex {
   lowPcs = new Float64Array(64);
   /**
    * What the walk already decoded, so a frame never re-reads its DIE: references (absolute
-   * offsets, -1 when absent), whether the DIE names itself, its own decl_file, its call site.
+   * offsets, -1 when absent), whether the DIE names itself, its call site.
    */
   origins = new Float64Array(64);
   specifications = new Float64Array(64);
   namesItself = new Uint8Array(64);
-  declFiles = new Float64Array(64);
   callFiles = new Float64Array(64);
   callLines = new Float64Array(64);
   callColumns = new Float64Array(64);
@@ -76,7 +75,7 @@ export class SubroutineIndex {
 
   private readSubroutine(info: DebugInfo, unit: Unit, cursor: Cursor, abbrev: Abbrev, dieOffset: number, parent: number): number {
     let lowForm = 0, lowValue = 0, highForm = 0, highValue = 0, rangesForm = 0, rangesValue = 0;
-    let origin = -1, specification = -1, namesItself = false, declFile = -1;
+    let origin = -1, specification = -1, namesItself = false;
     let callFile = 0, callLine = 0, callColumn = 0, callDiscriminator = 0;
     const specs = abbrev.specs;
     for (let i = 0; i < specs.length; i += 2) {
@@ -90,7 +89,6 @@ export class SubroutineIndex {
         case C.DW_AT_name: case C.DW_AT_linkage_name: case C.DW_AT_MIPS_linkage_name: case C.DW_AT_decl_line:
           namesItself = true;
           break;
-        case C.DW_AT_decl_file: declFile = value; break;
         case C.DW_AT_call_file: callFile = value; break;
         case C.DW_AT_call_line: callLine = value; break;
         case C.DW_AT_call_column: callColumn = value; break;
@@ -105,7 +103,6 @@ export class SubroutineIndex {
     this.origins[index] = origin;
     this.specifications[index] = specification;
     this.namesItself[index] = namesItself ? 1 : 0;
-    this.declFiles[index] = declFile;
     this.callFiles[index] = callFile;
     this.callLines[index] = callLine;
     this.callColumns[index] = callColumn;
@@ -158,7 +155,6 @@ export class SubroutineIndex {
     this.origins = grow(this.origins);
     this.specifications = grow(this.specifications);
     this.namesItself = grow(this.namesItself);
-    this.declFiles = grow(this.declFiles);
     this.callFiles = grow(this.callFiles);
     this.callLines = grow(this.callLines);
     this.callColumns = grow(this.callColumns);

@@ -13,6 +13,12 @@ export interface Unit extends FormContext {
   abbrevOffset: number;
   firstDieOffset: number;
   abbrevs: AbbrevTable | null;
+  /**
+   * DWARF 5 skeleton and split units: the DWO id from the header, which pairs a skeleton with its
+   * split unit. A JS number, so ids that differ only beyond 2^53 compare equal; ids are read the
+   * same way everywhere (`Cursor.u64`), so a pair always matches.
+   */
+  dwoId: number | null;
   /** Filled from the root DIE by `DebugInfo.unitRoot`. */
   root: UnitRoot | null;
 }
@@ -29,6 +35,13 @@ export interface UnitRoot {
   addrBase: number;
   rnglistsBase: number;
   dwoName: string | null;
+  /** DWO id of a skeleton or split unit: the DWARF 5 header's, or DW_AT_GNU_dwo_id (DWARF 4). */
+  dwoId: number | null;
+  /**
+   * Added to DW_AT_ranges offsets into `.debug_ranges` (DWARF 2-4). 0, except in a DWARF 4 split
+   * unit, whose ranges live in the skeleton's file at the skeleton's DW_AT_GNU_ranges_base.
+   */
+  rangesBase: number;
 }
 
 /**
@@ -56,11 +69,15 @@ export function readUnitHeaders(info: Uint8Array): Unit[] {
     let unitType = C.DW_UT_compile;
     let addressSize: number;
     let abbrevOffset: number;
+    let dwoId: number | null = null;
     if (version >= 5) {
       unitType = cursor.u8();
       addressSize = cursor.u8();
       abbrevOffset = cursor.uN(offsetSize);
-      if (unitType === C.DW_UT_skeleton || unitType === C.DW_UT_split_compile) cursor.skip(8, 'dwo_id');
+      if (unitType === C.DW_UT_skeleton || unitType === C.DW_UT_split_compile) {
+        cursor.need(8, 'dwo_id');
+        dwoId = cursor.u64();
+      }
       else if (unitType === C.DW_UT_type || unitType === C.DW_UT_split_type) cursor.skip(8 + offsetSize, 'type unit header');
     } else {
       abbrevOffset = cursor.uN(offsetSize);
@@ -72,11 +89,20 @@ export function readUnitHeaders(info: Uint8Array): Unit[] {
     if (cursor.pos > end) cursor.fail('unit header longer than the unit', offset);
     units.push({
       offset, end, version, unitType, addressSize, offsetSize, abbrevOffset,
-      firstDieOffset: cursor.pos, abbrevs: null, root: null,
+      firstDieOffset: cursor.pos, abbrevs: null, dwoId, root: null,
     });
     cursor.pos = end;
   }
   return units;
+}
+
+/**
+ * A skeleton unit: its DIEs are in a split unit elsewhere (a .dwo file or a .dwp package). DWARF 5
+ * says so in the unit type; the DWARF 4 GNU extension by DW_AT_GNU_dwo_name on a compile unit.
+ */
+export function isSkeletonUnit(unit: Unit, root: UnitRoot): boolean {
+  if (unit.unitType === C.DW_UT_skeleton) return true;
+  return unit.version < 5 && unit.unitType === C.DW_UT_compile && root.dwoName !== null;
 }
 
 export function isCompileUnit(unit: Unit): boolean {

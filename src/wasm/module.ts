@@ -105,9 +105,10 @@ export class WasmModule {
     this.codeSectionOffset = moduleOffset(section.pos);
     this.codeSectionSize = section.end - section.pos;
     const base = section.pos;
+    const countAt = section.pos;
     const count = section.u32leb('function count');
     // Each body takes at least one byte, which bounds the allocation for hostile counts.
-    if (count > section.remaining) section.fail(`function count ${count} exceeds the section size`);
+    if (count > section.remaining) section.fail(`function count ${count} exceeds the section size`, countAt);
     this.bodyStarts = new Uint32Array(count);
     this.bodyCodeStarts = new Uint32Array(count);
     this.bodyEnds = new Uint32Array(count);

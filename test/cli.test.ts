@@ -1,0 +1,82 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from './support/cli-harness.js';
+import { fixturePath, repoRoot } from './support/fixtures.js';
+import { WasmModule } from '../src/wasm/module.js';
+
+const O2 = fixturePath('c-inline', 'inventory.O2.dwarf5.wasm');
+
+test('a missing or non-wasm file is one line on stderr and exit 1', async () => {
+  const missing = await runCli(['symbolize', '--obj', '/nonexistent/x.wasm', '0x10']);
+  assert.equal(missing.code, 1);
+  assert.equal(missing.stderr.split('\n').filter(Boolean).length, 1);
+  assert.match(missing.stderr, /no such file/);
+  const notWasm = await runCli(['symbolize', '--obj', join(repoRoot, 'package.json'), '0x10']);
+  assert.equal(notWasm.code, 1);
+  assert.match(notWasm.stderr, /not a WebAssembly module/);
+});
+
+test('usage errors exit 2', async () => {
+  assert.equal((await runCli(['symbolize', '0x10'])).code, 2);
+  assert.equal((await runCli(['symbolize', '--obj', O2, '--output-style=XML', '0x10'])).code, 2);
+  assert.equal((await runCli(['symbolize', '--obj', O2, '--bogus'])).code, 2);
+  assert.equal((await runCli(['frobnicate'])).code, 2);
+});
+
+test('bad addresses are echoed and never stop the batch', async () => {
+  const good = (await runCli(['symbolize', '--obj', O2, '0x40'])).stdout;
+  const mixed = await runCli(['symbolize', '--obj', O2], 'zz\n0x40\n-1\n0xffffffffffffffffff\n0x40\n');
+  assert.equal(mixed.code, 0);
+  assert.equal(mixed.stdout, 'zz\n' + good + '-1\n0xffffffffffffffffff\n' + good);
+});
+
+test('--module-offsets and V8 wasm-function tokens read module offsets', async () => {
+  const module = new WasmModule(readFileSync(O2));
+  const code = 0x40;
+  const moduleOffset = module.codeSectionOffset! + code;
+  const expected = (await runCli(['symbolize', '--obj', O2, '0x' + code.toString(16)])).stdout;
+  const viaFlag = await runCli(['symbolize', '--obj', O2, '--module-offsets', '0x' + moduleOffset.toString(16)]);
+  assert.equal(viaFlag.stdout, expected);
+  const index = module.functionIndexAt(code as never)!;
+  const viaToken = await runCli(['symbolize', '--obj', O2], `wasm-function[${index}]:0x${moduleOffset.toString(16)}\n`);
+  assert.equal(viaToken.stdout, expected);
+});
+
+test('corrupt DWARF: answers still come, then one line on stderr and a non-zero exit', async () => {
+  const bytes = Buffer.from(readFileSync(O2));
+  const module = new WasmModule(bytes);
+  const line = module.customSections.find((s) => s.name === '.debug_line')!;
+  // Version 0x00ff: no DWARF version has that; the line table is unusable, the rest is fine.
+  bytes[line.offset + 4] = 0xff;
+  const dir = mkdtempSync(join(tmpdir(), 'crosstrace-'));
+  const file = join(dir, 'corrupt.wasm');
+  writeFileSync(file, bytes);
+  const result = await runCli(['symbolize', '--obj', file, '0x40', '0x6']);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /malformed DWARF: unsupported line table version 255 in \.debug_line/);
+  assert.equal(result.stderr.trim().split('\n').length, 1);
+  // Functions still resolve from .debug_info; locations are unknown.
+  assert.match(result.stdout, /^checked_qty\n\?\?:0:0\n/);
+});
+
+test('standard input is answered while it is still open (streaming)', async () => {
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'crosstrace.js'), 'symbolize', '--obj', O2]);
+  let out = '';
+  const firstAnswer = new Promise<string>((resolve) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('\n\n')) resolve(out);
+    });
+  });
+  child.stdin.write('0x40\n');
+  const first = await firstAnswer;
+  assert.match(first, /^checked_qty\n/, 'answered before stdin closed');
+  child.stdin.end('0x6\n');
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  assert.equal(code, 0);
+  assert.match(out, /sum_inventory\n\/crosstrace\/fixtures\/c-inline\/inventory\.c:65:23\n\n$/);
+});
