@@ -3,3 +3,4 @@ export { type CodeOffset, type ModuleOffset, codeOffset, moduleOffset } from './
 export { WasmModule, parseWasm, type CustomSection } from './wasm/module.js';
 export { dwarfSections, type DwarfSections } from './dwarf/sections.js';
 export { WasmSymbolizer, demangle, type SourceFrame, type LookupOptions, type SymbolizerOptions } from './symbolize/index.js';
+export * from './trace/index.js';
