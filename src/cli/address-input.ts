@@ -11,7 +11,7 @@ export type Request =
 const WASM_FUNCTION = /^wasm-function\[(\d+)\]:(0[xX][0-9a-fA-F]+|\d+)$/;
 
 export function parseRequest(line: string): Request {
-  const hex = plainHex(line);
+  const hex = plainHexAddress(line);
   if (hex >= 0) return { kind: 'code', address: hex, functionIndex: null };
   let kind: 'code' | 'data' | 'frame' = 'code';
   let rest = line;
@@ -35,7 +35,7 @@ export function parseRequest(line: string): Request {
 }
 
 /** The common case, a bare `0x…` token of at most 13 digits, without regexes; -1 otherwise. */
-function plainHex(line: string): number {
+export function plainHexAddress(line: string): number {
   const n = line.length;
   if (n < 3 || n > 15 || line.charCodeAt(0) !== 0x30 || (line.charCodeAt(1) | 0x20) !== 0x78) return -1;
   let value = 0;

@@ -1,8 +1,11 @@
 /** The process streams, behind an interface so tests can drive the CLI in-process. */
 export interface CliIO {
   stdout(text: string): void;
-  /** Resolves when the text has been handed to the stream (honours back-pressure). */
-  stdoutAsync(text: string): Promise<void>;
+  /**
+   * Resolves when the output has been handed to the stream (honours back-pressure). Bytes are
+   * UTF-8; the caller must not reuse them afterwards.
+   */
+  stdoutAsync(output: string | Uint8Array): Promise<void>;
   stderr(text: string): void;
   /** Standard input in batches of complete lines, each batch as soon as it has arrived. */
   stdinLines(): AsyncIterable<string[]>;
@@ -13,10 +16,10 @@ export function processIO(): CliIO {
     stdout: (text) => {
       process.stdout.write(text);
     },
-    stdoutAsync: (text) =>
+    stdoutAsync: (output) =>
       new Promise((resolve, reject) => {
-        if (text === '') return resolve();
-        if (process.stdout.write(text)) resolve();
+        if (output.length === 0) return resolve();
+        if (process.stdout.write(output)) resolve();
         else process.stdout.once('drain', resolve).once('error', reject);
       }),
     stderr: (text) => {

@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { moduleOffset, codeOffset } from '../wasm/addresses.js';
-import { WasmSymbolizer, type FunctionNameKind, type LookupOptions } from '../symbolize/symbolizer.js';
+import { WasmModule } from '../wasm/module.js';
+import type { WasmSymbolizer, FunctionNameKind, LookupOptions } from '../symbolize/symbolizer.js';
+import { resolveDebugInfo, resolveDebugInfoSync, type ResolvedDebugInfo } from '../symbolize/debug-info/discover.js';
+import { debugPathFromEnv, nodeLoader, nodeSyncLoader } from '../symbolize/debug-info/node-loader.js';
 import { SymbolizerPrinter, type OutputStyle } from '../format/symbolizer-output.js';
-import { parseRequest } from './address-input.js';
+import { parseRequest, plainHexAddress } from './address-input.js';
 import { parseOptions, UsageError, type OptionSpec } from './options.js';
 import { CrosstraceError } from '../errors.js';
 import type { CliIO } from './io.js';
@@ -20,6 +23,7 @@ const SPECS: OptionSpec[] = [
   { names: ['pretty-print', 'p'], takesValue: false },
   { names: ['print-address', 'addresses', 'a'], takesValue: false },
   { names: ['module-offsets'], takesValue: false },
+  { names: ['debug-file-directory'], takesValue: true, repeatable: true },
   { names: ['help', 'h'], takesValue: false },
 ];
 
@@ -40,7 +44,72 @@ Options:
   --pretty-print, -p         one line per frame
   --print-address, -a        print the address before its frames
   --module-offsets           addresses are module offsets (what V8 prints after wasm-function[N]:)
+  --debug-file-directory=DIR look for separate debug files in DIR (repeatable; searched before
+                             the directories in CROSSTRACE_DEBUG_PATH, which is separated like PATH)
+
+Debug information is taken from, in order: the file named by the module's external_debug_info
+section (relative to the module), the debug directories (that name, .build-id/xx/rest.debug.wasm,
+NAME.debug.wasm), the module's own DWARF, a source map (sourceMappingURL, or FILE.map), and the
+name section. Split DWARF is read from FILE.dwp or the .dwo files. --verbose also prints every
+lookup on standard error. http(s) debug URLs are fetched only with CROSSTRACE_ALLOW_REMOTE=1.
 `;
+
+/**
+ * The batch path: answers go straight into byte buffers. Lookups that land on the same row share
+ * one frames array, so each array is printed and UTF-8 encoded once and then copied; nothing is
+ * joined or re-encoded per address. `fastAddress` recognises the common plain-hex request.
+ */
+async function answerStream(
+  io: CliIO,
+  symbolizer: WasmSymbolizer,
+  lookup: LookupOptions,
+  moduleOffsets: boolean,
+  fastAddress: (line: string) => number | null,
+  slowAnswer: (line: string) => string,
+  print: (frames: readonly SourceFrame[]) => string,
+): Promise<void> {
+  const encoder = new TextEncoder();
+  const encoded = new Map<readonly SourceFrame[], Uint8Array>();
+  let out = new Uint8Array(OUTPUT_CHUNK);
+  let used = 0;
+  const append = (bytes: Uint8Array): void => {
+    if (used + bytes.length > out.length) {
+      chunks.push(out.subarray(0, used));
+      out = new Uint8Array(Math.max(OUTPUT_CHUNK, bytes.length));
+      used = 0;
+    }
+    out.set(bytes, used);
+    used += bytes.length;
+  };
+  let chunks: Uint8Array[] = [];
+  for await (const lines of io.stdinLines()) {
+    for (const line of lines) {
+      const address = moduleOffsets ? null : fastAddress(line);
+      if (address === null) {
+        append(encoder.encode(slowAnswer(line)));
+        continue;
+      }
+      const frames = symbolizer.symbolizeCodeOffset(codeOffset(address), lookup);
+      let bytes = encoded.get(frames);
+      if (bytes === undefined) {
+        if (encoded.size >= MAX_ENCODED_ANSWERS) encoded.clear();
+        bytes = encoder.encode(print(frames));
+        encoded.set(frames, bytes);
+      }
+      append(bytes);
+    }
+    // Flush at every input batch, so answers flow while input is still arriving.
+    chunks.push(out.subarray(0, used));
+    out = new Uint8Array(OUTPUT_CHUNK);
+    used = 0;
+    const pending = chunks;
+    chunks = [];
+    for (const chunk of pending) if (chunk.length > 0) await io.stdoutAsync(chunk);
+  }
+}
+
+const OUTPUT_CHUNK = 1 << 20;
+const MAX_ENCODED_ANSWERS = 1 << 16;
 
 /** `crosstrace symbolize`: exit code 0 on success, 1 when the module or its DWARF is unusable, 2 on usage errors. */
 export async function symbolizeCommand(argv: string[], io: CliIO): Promise<number> {
@@ -74,14 +143,27 @@ export async function symbolizeCommand(argv: string[], io: CliIO): Promise<numbe
     return 2;
   }
 
-  let symbolizer: WasmSymbolizer;
+  let module: WasmModule;
   try {
-    symbolizer = new WasmSymbolizer(readFileSync(obj));
+    module = new WasmModule(readFileSync(obj));
   } catch (error) {
     const reason = error instanceof CrosstraceError ? error.message : (error as NodeJS.ErrnoException).code === 'ENOENT'
       ? 'no such file' : (error as Error).message;
     io.stderr(`crosstrace symbolize: ${obj}: ${reason}\n`);
     return 1;
+  }
+  // Where the debug information is: a separate file, split DWARF, a source map, or the module.
+  const debugPath = [...(parsed.values.get('debug-file-directory') ?? []), ...debugPathFromEnv()];
+  const allowRemote = process.env.CROSSTRACE_ALLOW_REMOTE === '1';
+  const discovery = { moduleUrl: obj, debugPath, allowRemote };
+  const resolved: ResolvedDebugInfo = allowRemote
+    ? await resolveDebugInfo(module, discovery, nodeLoader)
+    : resolveDebugInfoSync(module, discovery, nodeSyncLoader);
+  const symbolizer: WasmSymbolizer = resolved.symbolizer;
+  const verbose = parsed.flags.get('verbose') ?? false;
+  for (const line of verbose ? resolved.diagnostics : resolved.warnings) io.stderr(`crosstrace symbolize: ${obj}: ${line}\n`);
+  if (!verbose && resolved.source === 'source-map') {
+    io.stderr(`crosstrace symbolize: ${obj}: locations from the source map ${resolved.location}: no inlined frames available\n`);
   }
 
   const lookup: LookupOptions = {
@@ -92,16 +174,12 @@ export async function symbolizeCommand(argv: string[], io: CliIO): Promise<numbe
   const printer = new SymbolizerPrinter({
     style: style as OutputStyle,
     printFunctions: functions !== 'none',
-    verbose: parsed.flags.get('verbose') ?? false,
+    verbose,
     pretty: parsed.flags.get('pretty-print') ?? false,
     printAddress: parsed.flags.get('print-address') ?? false,
   });
   const moduleOffsets = parsed.flags.get('module-offsets') ?? false;
 
-  // Lookups that land on the same row share one frames array; print each array once. Without
-  // the address echoed (-a) or JSON (which carries the address), the text depends on nothing else.
-  const addressFree = !(printer.config.printAddress || style === 'JSON');
-  const printed = new WeakMap<readonly SourceFrame[], string>();
   const answer = (line: string): string => {
     const request = parseRequest(line);
     if (request.kind === 'invalid') return printer.invalid(obj, line);
@@ -109,23 +187,21 @@ export async function symbolizeCommand(argv: string[], io: CliIO): Promise<numbe
     let code: number | null = request.address;
     if (moduleOffsets || request.functionIndex !== null) code = symbolizer.toCodeOffset(moduleOffset(request.address));
     const frames = code === null ? NO_FRAMES : symbolizer.symbolizeCodeOffset(codeOffset(code), lookup);
-    if (!addressFree) return printer.code(obj, request.address, frames);
-    let text = printed.get(frames);
-    if (text === undefined) {
-      text = printer.code(obj, request.address, frames);
-      printed.set(frames, text);
-    }
-    return text;
+    return printer.code(obj, request.address, frames);
   };
 
   if (parsed.positional.length > 0) {
     const answers = parsed.positional.map(answer);
     // llvm-symbolizer gathers command-line requests into one JSON array.
     io.stdout(style === 'JSON' ? '[' + answers.join(',') + ']\n' : answers.join(''));
+  } else if (!printer.config.printAddress && style !== 'JSON') {
+    await answerStream(io, symbolizer, lookup, moduleOffsets, (line) => {
+      const address = plainHexAddress(line);
+      return address < 0 ? null : address;
+    }, answer, (frames) => printer.code(obj, 0, frames));
   } else {
     const sep = style === 'JSON' ? '\n' : '';
     for await (const lines of io.stdinLines()) {
-      // One join per batch: building the output with += makes ropes that are flattened at write time.
       const answers = new Array<string>(lines.length);
       for (let i = 0; i < lines.length; i++) answers[i] = answer(lines[i]);
       await io.stdoutAsync(answers.join(sep) + sep);

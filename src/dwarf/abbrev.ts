@@ -21,8 +21,9 @@ export class AbbrevTable {
   private readonly dense: (Abbrev | undefined)[] = [];
   private readonly sparse = new Map<number, Abbrev>();
 
-  constructor(data: Uint8Array, offset: number) {
-    const cursor = new Cursor(data, 0, data.length, '.debug_abbrev');
+  /** Reads the table at `offset`; it must end before `limit` (the next known table). */
+  constructor(data: Uint8Array, offset: number, limit = data.length) {
+    const cursor = new Cursor(data, 0, Math.min(limit, data.length), '.debug_abbrev');
     cursor.seek(offset, 'abbreviation table offset');
     for (;;) {
       const code = cursor.uleb();
@@ -50,7 +51,11 @@ export class AbbrevTable {
       if (code < 100_000) this.dense[code] = abbrev;
       else this.sparse.set(code, abbrev);
     }
+    this.end = cursor.pos;
   }
+
+  /** Offset one past the table's terminating 0. */
+  readonly end: number;
 
   get(code: number): Abbrev | undefined {
     return code < 100_000 ? this.dense[code] : this.sparse.get(code);

@@ -1,4 +1,5 @@
 import { Cursor } from '../wasm/cursor.js';
+import { BucketIndex } from './bucket-index.js';
 
 /**
  * Address → compile unit, built as LLVM's `DWARFDebugAranges` builds it: `.debug_aranges` sets
@@ -9,6 +10,7 @@ export class UnitAddressMap {
   private lows = new Float64Array(0);
   private highs = new Float64Array(0);
   private unitOffsets = new Float64Array(0);
+  private search: BucketIndex | null = null;
 
   constructor(ranges: { unitOffset: number; low: number; high: number }[]) {
     const events: { address: number; unit: number; start: boolean }[] = [];
@@ -22,8 +24,10 @@ export class UnitAddressMap {
     const lows: number[] = [];
     const highs: number[] = [];
     const units: number[] = [];
-    // Multiset of units covering the current address, as counts.
+    // Multiset of units covering the current address, as counts, and a min-heap of them whose
+    // stale entries are dropped lazily: the lowest live unit offset in O(log n), not O(n).
     const live = new Map<number, number>();
+    const heap = new MinHeap();
     let previous = -1;
     for (const e of events) {
       if (previous >= 0 && previous < e.address && live.size > 0) {
@@ -33,11 +37,15 @@ export class UnitAddressMap {
         } else {
           lows.push(previous);
           highs.push(e.address);
-          units.push(Math.min(...live.keys()));
+          while (!live.has(heap.peek())) heap.pop();
+          units.push(heap.peek());
         }
       }
       const count = live.get(e.unit) ?? 0;
-      if (e.start) live.set(e.unit, count + 1);
+      if (e.start) {
+        live.set(e.unit, count + 1);
+        if (count === 0) heap.push(e.unit);
+      }
       else if (count <= 1) live.delete(e.unit);
       else live.set(e.unit, count - 1);
       previous = e.address;
@@ -50,14 +58,45 @@ export class UnitAddressMap {
   /** `.debug_info` offset of the unit covering `address`, or -1. */
   find(address: number): number {
     const highs = this.highs;
-    let lo = 0;
-    let hi = highs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (highs[mid] <= address) lo = mid + 1;
-      else hi = mid;
-    }
+    this.search ??= new BucketIndex(highs);
+    const lo = this.search.upperBound(address);
     return lo < highs.length && address >= this.lows[lo] ? this.unitOffsets[lo] : -1;
+  }
+}
+
+class MinHeap {
+  private readonly items: number[] = [];
+
+  push(value: number): void {
+    const items = this.items;
+    let i = items.push(value) - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (items[parent] <= value) break;
+      items[i] = items[parent];
+      i = parent;
+    }
+    items[i] = value;
+  }
+
+  peek(): number {
+    return this.items[0];
+  }
+
+  pop(): void {
+    const items = this.items;
+    const last = items.pop()!;
+    if (items.length === 0) return;
+    let i = 0;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= items.length) break;
+      if (child + 1 < items.length && items[child + 1] < items[child]) child++;
+      if (items[child] >= last) break;
+      items[i] = items[child];
+      i = child;
+    }
+    items[i] = last;
   }
 }
 

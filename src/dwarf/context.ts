@@ -72,6 +72,7 @@ export class DwarfContext {
     this.info = new DebugInfo(sections);
     this.splitLookup = options.splitUnits ?? null;
     this.diagnostics = diagnostics;
+    for (const error of this.info.headerDamage) this.note(error);
   }
 
   /**
@@ -128,10 +129,11 @@ export class DwarfContext {
       }
     }
     const ranges = fromAranges.ranges;
+    const seenLists = new Set<string>();
     for (const unit of this.info.compileUnits) {
       if (fromAranges.covered.has(unit.offset)) continue;
       try {
-        const r = this.info.unitRanges(unit);
+        const r = this.info.unitRanges(unit, seenLists);
         for (let i = 0; i < r.length; i += 2) ranges.push({ unitOffset: unit.offset, low: r[i], high: r[i + 1] });
       } catch (error) {
         this.note(error);
@@ -259,48 +261,59 @@ export class DwarfContext {
    * abstract DIE, whose answer is then the same: memoized per DIE, that makes an inlined
    * frame's names a map lookup.
    */
-  private names(found: { unit: Unit; die: Die }): DieNames {
-    const cached = this.namesByDie.get(found.die.offset);
-    if (cached) return cached;
-    let names: DieNames | null = null;
-    let only: number | null = null;
-    let refs = 0;
-    let own = false;
-    for (const a of found.die.attributes) {
-      if (a.at === C.DW_AT_abstract_origin || a.at === C.DW_AT_specification) {
-        refs++;
-        only = this.info.reference(found.unit, a);
-      } else if (a.at === C.DW_AT_linkage_name || a.at === C.DW_AT_MIPS_linkage_name || a.at === C.DW_AT_name || a.at === C.DW_AT_decl_line) {
-        own = true;
-      }
-    }
-    if (!own && refs === 1 && only !== null && !this.namesInProgress.has(found.die.offset)) {
-      const target = this.die(only);
-      if (target) {
-        this.namesInProgress.add(found.die.offset);
-        try {
-          names = this.names(target);
-        } finally {
-          this.namesInProgress.delete(found.die.offset);
-        }
-      }
+  private names(start: { unit: Unit; die: Die }): DieNames {
+    // Follow the chain of DIEs that only point elsewhere, iteratively (hostile chains are long).
+    const chain: number[] = [];
+    const onChain = new Set<number>();
+    let found: { unit: Unit; die: Die } | null = start;
+    let names: DieNames | undefined;
+    while (found) {
+      names = this.namesByDie.get(found.die.offset);
+      if (names) break;
+      if (onChain.has(found.die.offset)) break;
+      onChain.add(found.die.offset);
+      chain.push(found.die.offset);
+      const next = this.soleReference(found);
+      if (next === null) break;
+      const target = this.die(next);
+      if (!target) break;
+      found = target;
     }
     if (!names) {
-      const linkage = this.findRecursively(found, LINKAGE_NAME_ATTRIBUTES);
-      const short = this.findRecursively(found, NAME_ATTRIBUTES);
-      const line = this.findRecursively(found, DECL_LINE_ATTRIBUTES);
+      // The end of the chain carries (or points several ways to) the names: search as LLVM does.
+      const end = found ?? start;
+      const linkage = this.findRecursively(end, LINKAGE_NAME_ATTRIBUTES);
+      const short = this.findRecursively(end, NAME_ATTRIBUTES);
+      const line = this.findRecursively(end, DECL_LINE_ATTRIBUTES);
       names = {
         linkageName: linkage ? this.info.string(linkage.unit, linkage.attribute) : null,
         shortName: short ? this.info.string(short.unit, short.attribute) : null,
         declLine: line ? line.attribute.value : 0,
       };
     }
-    this.namesByDie.set(found.die.offset, names);
+    for (const offset of chain) this.namesByDie.set(offset, names);
     return names;
   }
 
+  /**
+   * The one DIE this DIE defers its names to: it has exactly one of DW_AT_abstract_origin and
+   * DW_AT_specification and no name attributes of its own. Null otherwise.
+   */
+  private soleReference(found: { unit: Unit; die: Die }): number | null {
+    let only: number | null = null;
+    let refs = 0;
+    for (const a of found.die.attributes) {
+      if (a.at === C.DW_AT_abstract_origin || a.at === C.DW_AT_specification) {
+        refs++;
+        only = this.info.reference(found.unit, a);
+      } else if (a.at === C.DW_AT_linkage_name || a.at === C.DW_AT_MIPS_linkage_name || a.at === C.DW_AT_name || a.at === C.DW_AT_decl_line) {
+        return null;
+      }
+    }
+    return refs === 1 ? only : null;
+  }
+
   private readonly namesByDie = new Map<number, DieNames>();
-  private readonly namesInProgress = new Set<number>();
 
   /**
    * LLVM's `findRecursively`: the first DIE, searching depth-first through

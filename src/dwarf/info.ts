@@ -1,10 +1,16 @@
 import { Cursor, decodeUtf8 } from '../wasm/cursor.js';
 import { AbbrevTable } from './abbrev.js';
+import { CrosstraceError, DwarfFormatError } from '../errors.js';
 import * as C from './constants.js';
 import { isAddressForm, isConstantForm, isUnitRelativeRef, lastForm, readForm, tombstone } from './forms.js';
 import type { DwarfSections } from './sections.js';
-import { isCompileUnit, readUnitHeaders, type Unit, type UnitRoot } from './unit.js';
+import { isCompileUnit, readId64, readUnitHeaders, type Unit, type UnitRoot } from './unit.js';
 import { readRangeList, readRngList, readRngListIndex } from './ranges.js';
+
+const latin1 = new TextDecoder('latin1');
+// eslint-disable-next-line no-control-regex
+const NON_ASCII = /[^\u0000-\u007f]/;
+const MAX_UTF8_STRING = 1 << 16;
 
 /** One decoded attribute. `value` is interpreted per `form` (see `readForm`). */
 export interface Attribute {
@@ -32,8 +38,14 @@ export class DebugInfo {
   private readonly strCache = new Map<number, string>();
   private readonly lineStrCache = new Map<number, string>();
 
+  /** Damage found while reading unit headers (the units before it are kept). */
+  readonly headerDamage: unknown[] = [];
+
   constructor(readonly sections: DwarfSections) {
-    this.units = readUnitHeaders(sections.info);
+    this.units = readUnitHeaders(sections.info, (error) => {
+      if (!(error instanceof CrosstraceError)) throw error;
+      this.headerDamage.push(error);
+    });
     this.compileUnits = this.units.filter(isCompileUnit);
     this.unitsByOffset = new Map(this.units.map((u) => [u.offset, u]));
   }
@@ -46,12 +58,46 @@ export class DebugInfo {
     if (!unit.abbrevs) {
       let table = this.abbrevTables.get(unit.abbrevOffset);
       if (!table) {
-        table = new AbbrevTable(this.sections.abbrev, unit.abbrevOffset);
+        table = this.readAbbrevTable(unit.abbrevOffset);
         this.abbrevTables.set(unit.abbrevOffset, table);
       }
       unit.abbrevs = table;
     }
     return unit.abbrevs;
+  }
+
+  /** Byte ranges of `.debug_abbrev` already read (or found broken), sorted and disjoint. */
+  private readonly abbrevStarts: number[] = [];
+  private readonly abbrevEnds: number[] = [];
+
+  /**
+   * Abbreviation tables never share bytes in real DWARF. Units pointing into the middle of one
+   * long table would each parse (and keep) most of it again, so a table may not start inside a
+   * range already read nor run into the next one; broken ranges are remembered too. Every byte
+   * of the section is then parsed at most once, whatever the units say.
+   */
+  private readAbbrevTable(start: number): AbbrevTable {
+    const starts = this.abbrevStarts;
+    let at = 0;
+    let hi = starts.length;
+    while (at < hi) {
+      const mid = (at + hi) >>> 1;
+      if (starts[mid] <= start) at = mid + 1;
+      else hi = mid;
+    }
+    if (at > 0 && this.abbrevEnds[at - 1] > start) {
+      throw new DwarfFormatError('abbreviation table starts inside another', '.debug_abbrev', start);
+    }
+    const limit = at < starts.length ? starts[at] : this.sections.abbrev.length;
+    let end = limit;
+    try {
+      const table = new AbbrevTable(this.sections.abbrev, start, limit);
+      end = table.end;
+      return table;
+    } finally {
+      starts.splice(at, 0, start);
+      this.abbrevEnds.splice(at, 0, Math.max(end, start + 1));
+    }
   }
 
   /** The unit whose byte range holds a `.debug_info` offset (for DW_FORM_ref_addr targets). */
@@ -89,7 +135,8 @@ export class DebugInfo {
     if (unit.root) return unit.root;
     const root: UnitRoot = {
       tag: 0, name: null, compDir: '', stmtList: -1, baseAddress: null,
-      strOffsetsBase: unit.version >= 5 ? 8 : 0, addrBase: unit.version >= 5 ? 8 : 0,
+      // Without explicit bases (split units), a base points just past the contribution header.
+      strOffsetsBase: unit.version >= 5 ? 2 * unit.offsetSize : 0, addrBase: unit.version >= 5 ? 2 * unit.offsetSize : 0,
       rnglistsBase: 0, dwoName: null, dwoId: unit.dwoId, rangesBase: 0,
     };
     // Bases first: the name and comp_dir may be strx forms that need str_offsets_base.
@@ -110,10 +157,23 @@ export class DebugInfo {
         case C.DW_AT_low_pc: root.baseAddress = this.address(unit, a); break;
         case C.DW_AT_entry_pc: if (root.baseAddress === null) root.baseAddress = this.address(unit, a); break;
         case C.DW_AT_dwo_name: case C.DW_AT_GNU_dwo_name: root.dwoName = this.string(unit, a); break;
-        case C.DW_AT_GNU_dwo_id: if (a.form === C.DW_FORM_data8) root.dwoId = a.value; break;
+        case C.DW_AT_GNU_dwo_id: if (a.form === C.DW_FORM_data8) root.dwoId = this.id64(unit, die.offset, a.at); break;
       }
     }
     return root;
+  }
+
+  /** A DW_FORM_data8 attribute of a DIE as 16 hex digits, read again from its bytes (exact, unlike `value`). */
+  private id64(unit: Unit, dieOffset: number, at: number): string | null {
+    const cursor = new Cursor(this.sections.info, dieOffset, unit.end, '.debug_info');
+    const abbrev = this.abbrevs(unit).get(cursor.uleb());
+    if (!abbrev) return null;
+    const specs = abbrev.specs;
+    for (let i = 0; i < specs.length; i += 2) {
+      if (specs[i] === at) return specs[i + 1] === C.DW_FORM_data8 ? readId64(cursor) : null;
+      readForm(cursor, specs[i + 1], unit, abbrev.implicitConsts ? abbrev.implicitConsts[i >> 1] : 0);
+    }
+    return null;
   }
 
   /** A string-class attribute's text; null for other forms or unreadable offsets. */
@@ -122,7 +182,7 @@ export class DebugInfo {
       case C.DW_FORM_string: {
         const bytes = this.sections.info;
         const nul = bytes.indexOf(0, a.value);
-        return decodeUtf8(bytes, a.value, nul);
+        return nul < 0 ? null : decodeUtf8(bytes, a.value, nul);
       }
       case C.DW_FORM_strp:
         return this.tableString(this.sections.str, this.strCache, a.value);
@@ -142,16 +202,35 @@ export class DebugInfo {
     }
   }
 
+  /**
+   * A NUL-terminated string from a string section. Strings are cut from one decoding of the
+   * whole section (V8 shares the characters), so hostile offsets into one long string cannot
+   * multiply memory; a string without its NUL is damage, not text.
+   */
   private tableString(section: Uint8Array, cache: Map<number, string>, offset: number): string | null {
     let s = cache.get(offset);
     if (s === undefined) {
-      if (offset >= section.length) return null;
-      let nul = section.indexOf(0, offset);
-      if (nul < 0) nul = section.length;
-      s = decodeUtf8(section, offset, nul);
+      if (!(offset >= 0) || offset >= section.length) return null;
+      const nul = section.indexOf(0, offset);
+      if (nul < 0) return null;
+      s = this.sectionText(section).slice(offset, nul);
+      // Non-ASCII names are UTF-8; decode those bytes properly (bounded, so still no blow-up).
+      if (NON_ASCII.test(s) && nul - offset <= MAX_UTF8_STRING) s = decodeUtf8(section, offset, nul);
       cache.set(offset, s);
     }
     return s;
+  }
+
+  private readonly sectionTexts = new Map<Uint8Array, string>();
+
+  /** The section as text with one character per byte: offsets stay byte offsets. */
+  private sectionText(section: Uint8Array): string {
+    let text = this.sectionTexts.get(section);
+    if (text === undefined) {
+      text = latin1.decode(section);
+      this.sectionTexts.set(section, text);
+    }
+    return text;
   }
 
   /** An address-class attribute's value (resolving `.debug_addr` indices); null if unresolvable. */
@@ -203,7 +282,7 @@ export class DebugInfo {
   }
 
   /** Ranges of a unit's root DIE: what the unit covers. */
-  unitRanges(unit: Unit): number[] {
+  unitRanges(unit: Unit, seenLists?: Set<string>): number[] {
     const die = this.readDie(unit, unit.firstDieOffset);
     if (!die) return [];
     let low: Attribute | null = null;
@@ -213,6 +292,12 @@ export class DebugInfo {
       if (a.at === C.DW_AT_low_pc) low = a;
       else if (a.at === C.DW_AT_high_pc) high = a;
       else if (a.at === C.DW_AT_ranges) ranges = a;
+    }
+    if (ranges && seenLists && !(low && high)) {
+      // Units sharing one range list add nothing: the lowest unit offset wins overlaps anyway.
+      const key = `${unit.version >= 5 ? 5 : 4}:${ranges.form}:${ranges.value}:${this.unitRoot(unit).baseAddress}:${this.unitRoot(unit).rnglistsBase}`;
+      if (seenLists.has(key)) return [];
+      seenLists.add(key);
     }
     return this.dieRanges(unit, low, high, ranges);
   }

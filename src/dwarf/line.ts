@@ -1,4 +1,5 @@
-import { Cursor } from '../wasm/cursor.js';
+import { Cursor, decodeUtf8 } from '../wasm/cursor.js';
+import { BucketIndex } from './bucket-index.js';
 import * as C from './constants.js';
 import { readForm, lastForm, type FormContext } from './forms.js';
 
@@ -28,16 +29,13 @@ export class LineTable {
   /** One past the sequence's end_sequence row. */
   sequenceLastRow = new Uint32Array(0);
 
+  private sequenceSearch: BucketIndex | null = null;
+
   /** Index of the row describing `address`, or -1. */
   lookup(address: number): number {
     const highs = this.sequenceHigh;
-    let lo = 0;
-    let hi = highs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (highs[mid] <= address) lo = mid + 1;
-      else hi = mid;
-    }
+    this.sequenceSearch ??= new BucketIndex(highs);
+    const lo = this.sequenceSearch.upperBound(address);
     if (lo === highs.length || address < this.sequenceLow[lo]) return -1;
     // The last row at or below the address, never the end_sequence row: upper_bound - 1.
     const addresses = this.addresses;
@@ -186,8 +184,12 @@ function readEntries(cursor: Cursor, forms: FormContext, resolveString: StringRe
     let dirIndex = 0;
     for (let f = 0; f < format.length; f += 2) {
       const value = readForm(cursor, format[f + 1], forms, 0);
-      if (format[f] === C.DW_LNCT_path) name = resolveString(lastForm, value) ?? '';
-      else if (format[f] === C.DW_LNCT_directory_index) dirIndex = value;
+      if (format[f] !== C.DW_LNCT_path) {
+        if (format[f] === C.DW_LNCT_directory_index) dirIndex = value;
+        continue;
+      }
+      // An inline string lives here, in .debug_line (readForm checked its NUL), not in .debug_info.
+      name = lastForm === C.DW_FORM_string ? decodeUtf8(cursor.bytes, value, cursor.pos - 1) : resolveString(lastForm, value) ?? '';
     }
     entries.push({ name, dirIndex });
   }

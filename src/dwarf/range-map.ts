@@ -4,6 +4,8 @@
  * blocks of typed arrays so an insertion moves at most one block, not the whole map (a large unit
  * has tens of thousands of ranges, mostly inserted in the middle). `freeze` flattens it for lookups.
  */
+import { BucketIndex } from './bucket-index.js';
+
 const BLOCK_CAPACITY = 256;
 
 class Block {
@@ -98,11 +100,15 @@ export class RangeMapBuilder {
 }
 
 export class RangeMap {
+  private readonly search: BucketIndex;
+
   constructor(
     private readonly keys: Float64Array,
     private readonly highs: Float64Array,
     private readonly owners: Int32Array,
-  ) {}
+  ) {
+    this.search = new BucketIndex(keys);
+  }
 
   get size(): number {
     return this.keys.length;
@@ -110,7 +116,7 @@ export class RangeMap {
 
   /** Owner of the entry with the greatest key ≤ `address`, if that entry's range holds it; else -1. */
   find(address: number): number {
-    const r = upperBound(this.keys, this.keys.length, address);
+    const r = this.search.upperBound(address);
     if (r === 0 || address >= this.highs[r - 1]) return -1;
     return this.owners[r - 1];
   }

@@ -8,7 +8,7 @@ import { DwarfFormatError } from '../errors.js';
 import * as C from './constants.js';
 import { DebugInfo } from './info.js';
 import type { DwarfSections } from './sections.js';
-import { isSkeletonUnit, type Unit } from './unit.js';
+import { isSkeletonUnit, readId64, type Unit } from './unit.js';
 
 /** The sections of one split unit: a whole .dwo file, or one unit's contributions in a .dwp. */
 export interface SplitSections {
@@ -24,7 +24,8 @@ export interface SplitSections {
 export interface SkeletonUnit {
   /** DW_AT_dwo_name / DW_AT_GNU_dwo_name: the .dwo path as the compiler wrote it. */
   dwoName: string | null;
-  dwoId: number | null;
+  /** 16 hex digits. */
+  dwoId: string | null;
   /** DW_AT_comp_dir of the skeleton: a relative dwoName is relative to it. */
   compDir: string;
 }
@@ -47,19 +48,55 @@ export function dwoSections(lookup: (name: string) => Uint8Array | null): SplitS
   };
 }
 
-/** The skeleton units of a module's (or debug file's) DWARF, with what pairs each with its split unit. */
+/**
+ * The skeleton units of a module's (or debug file's) DWARF, with what pairs each with its split
+ * unit. Cheap on ordinary DWARF, which every `crosstrace symbolize` run checks: DWARF 5 says
+ * "skeleton" in the unit header, and for DWARF 2-4 only the root DIE's abbreviation is looked at
+ * (for DW_AT_GNU_dwo_name) before any DIE is decoded.
+ */
 export function skeletonUnits(sections: DwarfSections): SkeletonUnit[] {
   const info = new DebugInfo(sections);
   const found: SkeletonUnit[] = [];
   for (const unit of info.compileUnits) {
+    if (unit.version >= 5 ? unit.unitType !== C.DW_UT_skeleton : !rootMayNameDwo(sections, unit)) continue;
     const root = info.unitRoot(unit);
     if (isSkeletonUnit(unit, root)) found.push({ dwoName: root.dwoName, dwoId: root.dwoId, compDir: root.compDir });
   }
   return found;
 }
 
+/**
+ * Whether the abbreviation of a unit's root DIE has DW_AT_GNU_dwo_name or DW_AT_dwo_name. Reads
+ * declarations from the unit's abbreviation table up to the root's (usually the first one).
+ * True when unsure, so the caller decodes the root.
+ */
+function rootMayNameDwo(sections: DwarfSections, unit: Unit): boolean {
+  try {
+    const code = new Cursor(sections.info, unit.firstDieOffset, unit.end, '.debug_info').uleb();
+    const abbrev = new Cursor(sections.abbrev, 0, sections.abbrev.length, '.debug_abbrev');
+    abbrev.seek(unit.abbrevOffset, 'abbreviation table');
+    for (;;) {
+      const declared = abbrev.uleb();
+      if (declared === 0) return true;
+      abbrev.uleb();
+      abbrev.u8();
+      let names = false;
+      for (;;) {
+        const at = abbrev.uleb();
+        const form = abbrev.uleb();
+        if (at === 0 && form === 0) break;
+        if (form === C.DW_FORM_implicit_const) abbrev.sleb();
+        if (at === C.DW_AT_GNU_dwo_name || at === C.DW_AT_dwo_name) names = true;
+      }
+      if (declared === code) return names;
+    }
+  } catch {
+    return true;
+  }
+}
+
 /** The DWO ids of the split compile units in a set of split sections (a .dwo file holds one). */
-export function splitUnitIds(sections: SplitSections): (number | null)[] {
+export function splitUnitIds(sections: SplitSections): (string | null)[] {
   const info = new DebugInfo(asDwarfSections(sections, null));
   return info.units.filter(isSplitCompileUnit).map((unit) => splitUnitId(info, unit));
 }
@@ -69,7 +106,7 @@ export function isSplitCompileUnit(unit: Unit): boolean {
   return unit.unitType === C.DW_UT_split_compile || (unit.version < 5 && unit.unitType === C.DW_UT_compile);
 }
 
-function splitUnitId(info: DebugInfo, unit: Unit): number | null {
+function splitUnitId(info: DebugInfo, unit: Unit): string | null {
   return unit.dwoId ?? info.unitRoot(unit).dwoId;
 }
 
@@ -123,7 +160,7 @@ interface Contribution {
  * `.dwo` sections. `.debug_str.dwo` is shared by all units.
  */
 export class DwpPackage {
-  private readonly rows = new Map<number, Map<number, Contribution>>();
+  private readonly rows = new Map<string, Map<number, Contribution>>();
 
   private constructor(
     private readonly sections: SplitSections,
@@ -164,7 +201,7 @@ export class DwpPackage {
       const row = at(rowIndices + s * 4).u32();
       if (row === 0) continue;
       if (row > units) throw new DwarfFormatError(`unit index row ${row} of ${units}`, '.debug_cu_index', rowIndices + s * 4);
-      const signature = at(hashes + s * 8).u64();
+      const signature = readId64(at(hashes + s * 8));
       const contributions = new Map<number, Contribution>();
       for (let c = 0; c < columns; c++) {
         const cell = ((row - 1) * columns + c) * 4;
@@ -175,16 +212,16 @@ export class DwpPackage {
     return dwp;
   }
 
-  get unitIds(): number[] {
+  get unitIds(): string[] {
     return [...this.rows.keys()];
   }
 
-  has(dwoId: number): boolean {
+  has(dwoId: string): boolean {
     return this.rows.has(dwoId);
   }
 
   /** The sections of the unit with this DWO id, sliced to its contributions; null if absent or out of bounds. */
-  unit(dwoId: number): SplitSections | null {
+  unit(dwoId: string): SplitSections | null {
     const row = this.rows.get(dwoId);
     if (!row) return null;
     const slice = (section: Uint8Array, id: number): Uint8Array | null => {

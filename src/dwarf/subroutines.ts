@@ -4,7 +4,7 @@ import * as C from './constants.js';
 import { fixedFormSize, isUnitRelativeRef, lastForm, readForm } from './forms.js';
 import type { DebugInfo } from './info.js';
 import type { Unit } from './unit.js';
-import { CrosstraceError } from '../errors.js';
+import { CrosstraceError, DwarfFormatError } from '../errors.js';
 import type { SubroutineDetails } from './context.js';
 import { RangeMap, RangeMapBuilder } from './range-map.js';
 
@@ -42,7 +42,15 @@ export class SubroutineIndex {
   private readonly builder: RangeMapBuilder | null = new RangeMapBuilder();
   private readonly map: RangeMap;
 
+  /**
+   * Real DWARF spends bytes on every range: one DIE per low/high pair, a list entry per listed
+   * range. DIEs that all point at one long range list would make the map quadratic; past this
+   * budget the unit counts as damaged.
+   */
+  private rangeBudget: number;
+
   constructor(info: DebugInfo, unit: Unit) {
+    this.rangeBudget = 16 + (unit.end - unit.offset) + ((info.sections.ranges.length + info.sections.rnglists.length) >> 1);
     const abbrevs = info.abbrevs(unit);
     info.unitRoot(unit);
     const cursor = new Cursor(info.sections.info, unit.firstDieOffset, unit.end, '.debug_info');
@@ -122,6 +130,10 @@ export class SubroutineIndex {
       // A broken range list loses this DIE's ranges, as in LLVM, not the whole unit.
       if (!(error instanceof CrosstraceError)) throw error;
       ranges = [];
+    }
+    this.rangeBudget -= ranges.length >> 1;
+    if (this.rangeBudget < 0) {
+      throw new DwarfFormatError('more address ranges than the unit and range lists can hold (shared lists?)', '.debug_info', dieOffset);
     }
     for (let r = 0; r < ranges.length; r += 2) this.insert(ranges[r], ranges[r + 1], index);
     return index;

@@ -15,10 +15,9 @@ export interface Unit extends FormContext {
   abbrevs: AbbrevTable | null;
   /**
    * DWARF 5 skeleton and split units: the DWO id from the header, which pairs a skeleton with its
-   * split unit. A JS number, so ids that differ only beyond 2^53 compare equal; ids are read the
-   * same way everywhere (`Cursor.u64`), so a pair always matches.
+   * split unit, as 16 hex digits (a number would lose bits).
    */
-  dwoId: number | null;
+  dwoId: string | null;
   /** Filled from the root DIE by `DebugInfo.unitRoot`. */
   root: UnitRoot | null;
 }
@@ -35,8 +34,8 @@ export interface UnitRoot {
   addrBase: number;
   rnglistsBase: number;
   dwoName: string | null;
-  /** DWO id of a skeleton or split unit: the DWARF 5 header's, or DW_AT_GNU_dwo_id (DWARF 4). */
-  dwoId: number | null;
+  /** DWO id of a skeleton or split unit (16 hex digits): the DWARF 5 header's, or DW_AT_GNU_dwo_id (DWARF 4). */
+  dwoId: string | null;
   /**
    * Added to DW_AT_ranges offsets into `.debug_ranges` (DWARF 2-4). 0, except in a DWARF 4 split
    * unit, whose ranges live in the skeleton's file at the skeleton's DW_AT_GNU_ranges_base.
@@ -46,10 +45,20 @@ export interface UnitRoot {
 
 /**
  * Reads every unit header in `.debug_info`. Units are few (one per source file) and their
- * headers tiny, so this is done eagerly; DIEs are not touched.
+ * headers tiny, so this is done eagerly; DIEs are not touched. A damaged header ends the list:
+ * the units before it stay usable, and the error is handed to `onDamage`.
  */
-export function readUnitHeaders(info: Uint8Array): Unit[] {
+export function readUnitHeaders(info: Uint8Array, onDamage: (error: unknown) => void = (e) => { throw e; }): Unit[] {
   const units: Unit[] = [];
+  try {
+    readHeaders(info, units);
+  } catch (error) {
+    onDamage(error);
+  }
+  return units;
+}
+
+function readHeaders(info: Uint8Array, units: Unit[]): void {
   const cursor = new Cursor(info, 0, info.length, '.debug_info');
   while (cursor.remaining > 0) {
     const offset = cursor.pos;
@@ -69,14 +78,13 @@ export function readUnitHeaders(info: Uint8Array): Unit[] {
     let unitType = C.DW_UT_compile;
     let addressSize: number;
     let abbrevOffset: number;
-    let dwoId: number | null = null;
+    let dwoId: string | null = null;
     if (version >= 5) {
       unitType = cursor.u8();
       addressSize = cursor.u8();
       abbrevOffset = cursor.uN(offsetSize);
       if (unitType === C.DW_UT_skeleton || unitType === C.DW_UT_split_compile) {
-        cursor.need(8, 'dwo_id');
-        dwoId = cursor.u64();
+        dwoId = readId64(cursor, 'dwo_id');
       }
       else if (unitType === C.DW_UT_type || unitType === C.DW_UT_split_type) cursor.skip(8 + offsetSize, 'type unit header');
     } else {
@@ -93,7 +101,6 @@ export function readUnitHeaders(info: Uint8Array): Unit[] {
     });
     cursor.pos = end;
   }
-  return units;
 }
 
 /**
@@ -103,6 +110,14 @@ export function readUnitHeaders(info: Uint8Array): Unit[] {
 export function isSkeletonUnit(unit: Unit, root: UnitRoot): boolean {
   if (unit.unitType === C.DW_UT_skeleton) return true;
   return unit.version < 5 && unit.unitType === C.DW_UT_compile && root.dwoName !== null;
+}
+
+/** An 8-byte little-endian id (DWO id, type signature) as 16 lowercase hex digits. */
+export function readId64(cursor: Cursor, what = '64-bit id'): string {
+  cursor.need(8, what);
+  const lo = cursor.u32();
+  const hi = cursor.u32();
+  return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
 }
 
 export function isCompileUnit(unit: Unit): boolean {

@@ -4,6 +4,7 @@ import { DwarfContext } from '../dwarf/context.js';
 import { dwarfSections, type DwarfSections } from '../dwarf/sections.js';
 import type { Unit } from '../dwarf/unit.js';
 import type { SubroutineDetails } from '../dwarf/context.js';
+import type { SplitUnitLookup } from '../dwarf/split.js';
 import { demangle } from './demangle/index.js';
 import type { SourceFrame } from './frame.js';
 
@@ -26,6 +27,18 @@ export interface SymbolizerOptions {
    * addresses are code offsets of this module's Code section.
    */
   debugSections?: DwarfSections | null;
+  /** Split DWARF: the .dwo/.dwp sections of each skeleton unit, already loaded (see debug-info/). */
+  splitUnits?: SplitUnitLookup | null;
+  /**
+   * Where there is no DWARF at all: one location per address, e.g. from a source map. Frames
+   * from it are never inlined; the name section names the function when the source does not.
+   */
+  locations?: LocationSource | null;
+}
+
+/** A source of one file/line/column per code offset (a source map), for modules without DWARF. */
+export interface LocationSource {
+  locate(address: CodeOffset): { file: string; line: number; column: number; name: string | null } | null;
 }
 
 /**
@@ -41,11 +54,15 @@ export class WasmSymbolizer {
   readonly module: WasmModule;
   private dwarf: DwarfContext | null | undefined;
   private readonly debugSections: DwarfSections | null | undefined;
+  private readonly splitUnits: SplitUnitLookup | null;
+  private readonly locations: LocationSource | null;
   private readonly demangled = new Map<string, string>();
 
   constructor(module: Uint8Array | WasmModule, options: SymbolizerOptions = {}) {
     this.module = module instanceof WasmModule ? module : new WasmModule(module);
     this.debugSections = options.debugSections;
+    this.splitUnits = options.splitUnits ?? null;
+    this.locations = options.locations ?? null;
   }
 
   /** The DWARF reader, or null when the module carries no DWARF. */
@@ -54,7 +71,7 @@ export class WasmSymbolizer {
       const sections = this.debugSections !== undefined
         ? this.debugSections
         : dwarfSections((name) => this.module.customSection(name));
-      this.dwarf = sections ? new DwarfContext(sections) : null;
+      this.dwarf = sections ? new DwarfContext(sections, { splitUnits: this.splitUnits }) : null;
     }
     return this.dwarf;
   }
@@ -88,6 +105,7 @@ export class WasmSymbolizer {
     const variant = (inlines ? 1 : 0) + (wantDemangle ? 2 : 0) + (kind === 'linkage' ? 0 : kind === 'short' ? 4 : 8);
     const dwarf = this.dwarfContext;
     const unit = dwarf ? dwarf.unitForAddress(address) : null;
+    if (!dwarf && this.locations) return this.locationFrames(this.locations, address, kind, wantDemangle);
     if (!dwarf || !unit) return this.nameSectionFrames(address, kind, wantDemangle);
     const lineTable = dwarf.lineTable(unit);
     const index = dwarf.subroutines(unit);
@@ -205,6 +223,24 @@ export class WasmSymbolizer {
     if (frames.length === 0) frames.push(frame);
   }
 
+  private locationFrames(source: LocationSource, address: CodeOffset, kind: FunctionNameKind, wantDemangle: boolean): SourceFrame[] {
+    const frames: SourceFrame[] = [];
+    const found = source.locate(address);
+    if (found) {
+      const frame = emptyFrame();
+      frame.file = found.file;
+      frame.line = found.line;
+      frame.column = found.column;
+      if (found.name !== null && kind !== 'none') {
+        frame.linkageName = found.name;
+        frame.function = wantDemangle ? this.demangle(found.name) : found.name;
+      }
+      frames.push(frame);
+    }
+    if (frames.length === 0 || frames[0].function === null) this.fillFromNameSection(frames, address, kind, wantDemangle);
+    return frames;
+  }
+
   private nameSectionFrames(address: CodeOffset, kind: FunctionNameKind, wantDemangle: boolean): SourceFrame[] {
     const frames: SourceFrame[] = [];
     this.fillFromNameSection(frames, address, kind, wantDemangle);
@@ -230,7 +266,7 @@ class AnswerCache {
     const slot = row + 1;
     const frames = this.byRow[slot];
     if (frames !== undefined && this.leafOfRow[slot] === leaf) return frames;
-    return this.others.get(leaf + ':' + row);
+    return this.others.size === 0 ? undefined : this.others.get(leaf + ':' + row);
   }
 
   set(leaf: number, row: number, frames: readonly SourceFrame[]): void {

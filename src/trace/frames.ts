@@ -138,7 +138,8 @@ function computeWasmFrames(pc: number, record: WasmPcRecord): Frame[] {
   if (symbolizer) {
     try {
       const found = symbolizer.symbolizeModuleOffset(record.offset, { inlines: true });
-      if (found.length > 0) {
+      // A name without a location (name section only, or damaged DWARF) is no better than V8's.
+      if (found.some((f) => f.file !== null)) {
         const code = symbolizer.toCodeOffset(record.offset);
         const delta = code === null ? 0 : record.offset - code;
         const last = found.length - 1;

@@ -172,6 +172,7 @@ export class Cursor {
 
 /** ASCII is by far the common case in symbol tables; skipping TextDecoder for it halves the cost. */
 export function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
+  if (!(end > start)) return '';
   if (end - start < 64) {
     let ascii = true;
     for (let i = start; i < end; i++) {

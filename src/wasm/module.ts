@@ -201,16 +201,20 @@ export class WasmModule {
     }
   }
 
-  /** The `build_id` section's bytes as lowercase hex. */
+  /** The `build_id` section's bytes as lowercase hex; null when absent or malformed (like names). */
   buildId(): string | null {
     const data = this.customSection('build_id');
     if (!data) return null;
     const cursor = new Cursor(data);
-    const length = cursor.u32leb('build_id length');
-    cursor.need(length, 'build_id');
-    let hex = '';
-    for (let i = 0; i < length; i++) hex += data[cursor.pos + i].toString(16).padStart(2, '0');
-    return hex;
+    try {
+      const length = cursor.u32leb('build_id length');
+      cursor.need(length, 'build_id');
+      let hex = '';
+      for (let i = 0; i < length; i++) hex += data[cursor.pos + i].toString(16).padStart(2, '0');
+      return hex;
+    } catch {
+      return null;
+    }
   }
 }
 

@@ -7,7 +7,7 @@ export async function runCli(argv: string[], stdin = ''): Promise<{ code: number
   let stderr = '';
   const io: CliIO = {
     stdout: (t) => void (stdout += t),
-    stdoutAsync: async (t) => void (stdout += t),
+    stdoutAsync: async (t) => void (stdout += typeof t === 'string' ? t : Buffer.from(t).toString('utf8')),
     stderr: (t) => void (stderr += t),
     async *stdinLines() {
       if (stdin === '') return;

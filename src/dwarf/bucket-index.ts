@@ -1,0 +1,59 @@
+/**
+ * Upper-bound search over sorted code addresses in (nearly) constant time. A binary search over
+ * tens of thousands of keys costs ~15 unpredictable branches and cache misses per lookup; here
+ * the address picks a bucket of the code space, whose precomputed bounds leave a handful of
+ * keys to search. Keys beyond the covered space (tombstones) fall back to the full search.
+ */
+export class BucketIndex {
+  private readonly shift: number;
+  private readonly limit: number;
+  /** starts[b]: index of the first key ≥ b << shift. */
+  private readonly starts: Uint32Array;
+
+  constructor(private readonly keys: Float64Array) {
+    let top = 0;
+    for (let i = keys.length - 1; i >= 0; i--) {
+      if (keys[i] < MAX_COVERED) {
+        top = keys[i];
+        break;
+      }
+    }
+    let shift = 3;
+    while ((top >>> shift) > MAX_BUCKETS) shift++;
+    this.shift = shift;
+    const buckets = Math.floor(top / 2 ** shift) + 1;
+    this.limit = buckets * 2 ** shift;
+    const starts = new Uint32Array(buckets + 1);
+    let k = 0;
+    for (let b = 0; b <= buckets; b++) {
+      const bucketStart = b * 2 ** shift;
+      while (k < keys.length && keys[k] < bucketStart) k++;
+      starts[b] = k;
+    }
+    this.starts = starts;
+  }
+
+  /** Index of the first key greater than `value` (what a binary search would return). */
+  upperBound(value: number): number {
+    const keys = this.keys;
+    let lo: number;
+    let hi: number;
+    if (value >= 0 && value < this.limit) {
+      const b = Math.floor(value / 2 ** this.shift);
+      lo = this.starts[b];
+      hi = this.starts[b + 1];
+    } else {
+      lo = 0;
+      hi = keys.length;
+    }
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (keys[mid] <= value) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+const MAX_COVERED = 2 ** 32;
+const MAX_BUCKETS = 1 << 20;

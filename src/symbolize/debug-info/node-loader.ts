@@ -1,0 +1,109 @@
+// Node's side of debug-info discovery: reads paths and file: URLs from disk, fetches http(s) only
+// when the caller opted in. Only Node entry points (the CLI, the register hook) import this
+// file; discovery itself and the browser loader use no Node built-ins.
+import { readFileSync, statSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { delimiter } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WasmModule } from '../../wasm/module.js';
+import {
+  resolveDebugInfo,
+  resolveDebugInfoSync,
+  type DebugInfoOptions,
+  type LoadContext,
+  type LoadOutcome,
+  type ResolvedDebugInfo,
+} from './discover.js';
+import { isRemote, isUrl } from './locations.js';
+import { fetchLocation } from './fetch-loader.js';
+
+/** The environment variable naming debug directories, separated like PATH. */
+export const DEBUG_PATH_VARIABLE = 'CROSSTRACE_DEBUG_PATH';
+
+/** `CROSSTRACE_DEBUG_PATH` split at the platform's PATH delimiter (`:`, or `;` on Windows); empty entries dropped. */
+export function debugPathFromEnv(env: Record<string, string | undefined> = process.env): string[] {
+  const value = env[DEBUG_PATH_VARIABLE];
+  if (!value) return [];
+  return value.split(delimiter).filter((d) => d !== '');
+}
+
+/** Reads a path or file: URL synchronously; http(s) needs the async loader. */
+export function nodeSyncLoader(location: string, context: LoadContext): LoadOutcome {
+  const path = localPath(location, context);
+  if (typeof path !== 'string') return path;
+  try {
+    // A module names its own debug file: never read a device or a FIFO it points at.
+    if (!statSync(path).isFile()) return { error: 'not a regular file' };
+    return readFileSync(path);
+  } catch (error) {
+    return { error: fsError(error) };
+  }
+}
+
+/** Reads paths and file: URLs; fetches http(s) when `allowRemote` is set. */
+export async function nodeLoader(location: string, context: LoadContext): Promise<LoadOutcome> {
+  if (isUrl(location) && isRemote(location)) {
+    if (!context.allowRemote) return { error: remoteRefused() };
+    return fetchLocation(location);
+  }
+  const path = localPath(location, context);
+  if (typeof path !== 'string') return path;
+  try {
+    if (!(await stat(path)).isFile()) return { error: 'not a regular file' };
+    return await readFile(path);
+  } catch (error) {
+    return { error: fsError(error) };
+  }
+}
+
+export interface NodeDebugInfoOptions extends DebugInfoOptions {
+  /** Also search the directories in CROSSTRACE_DEBUG_PATH, after `debugPath` (default true). */
+  useEnvironment?: boolean;
+}
+
+/** Discovery for a module read from `path` (or given as bytes), with the fs loader: for CLIs. */
+export function resolveDebugInfoForFileSync(path: string, options: NodeDebugInfoOptions = {}, bytes?: Uint8Array): ResolvedDebugInfo {
+  const module = new WasmModule(bytes ?? readFileSync(path));
+  return resolveDebugInfoSync(module, nodeOptions(path, options), nodeSyncLoader);
+}
+
+/** As `resolveDebugInfoForFileSync`, and http(s) debug URLs are fetched when `allowRemote` is set. */
+export async function resolveDebugInfoForFile(path: string, options: NodeDebugInfoOptions = {}, bytes?: Uint8Array): Promise<ResolvedDebugInfo> {
+  const module = new WasmModule(bytes ?? (await readFile(path)));
+  return resolveDebugInfo(module, nodeOptions(path, options), nodeLoader);
+}
+
+function nodeOptions(path: string, options: NodeDebugInfoOptions): DebugInfoOptions {
+  const env = options.useEnvironment === false ? [] : debugPathFromEnv();
+  return { ...options, moduleUrl: options.moduleUrl ?? path, debugPath: [...(options.debugPath ?? []), ...env] };
+}
+
+function localPath(location: string, context: LoadContext): string | { error: string } {
+  if (!isUrl(location)) return location;
+  if (/^file:/i.test(location)) {
+    try {
+      return fileURLToPath(location);
+    } catch (error) {
+      return { error: (error as Error).message };
+    }
+  }
+  if (isRemote(location)) {
+    return { error: context.allowRemote ? 'remote URL: needs the asynchronous loader' : remoteRefused() };
+  }
+  return { error: `unsupported URL scheme '${location.slice(0, location.indexOf(':'))}:'` };
+}
+
+function remoteRefused(): string {
+  return 'remote URL not fetched: opt in with allowRemote (CLI: CROSSTRACE_ALLOW_REMOTE=1)';
+}
+
+function fsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT': return 'not found';
+    case 'EISDIR': return 'is a directory';
+    case 'EACCES': case 'EPERM': return 'permission denied';
+    case 'ENOTDIR': return 'not found (a parent is not a directory)';
+    default: return (error as Error).message;
+  }
+}
