@@ -1,10 +1,12 @@
 import { processIO, type CliIO } from './io.js';
 import { symbolizeCommand } from './symbolize-command.js';
+import { stackCommand } from './stack-command.js';
 
 const HELP = `Usage: crosstrace <command> [options]
 
 Commands:
   symbolize --obj FILE [ADDRESS...]   code addresses of a wasm module → source frames (llvm-symbolizer compatible)
+  stack --obj FILE [TRACE]            a stack trace copied from a log, with its wasm frames rewritten to source frames
 
 Run 'crosstrace <command> --help' for a command's options.
 `;
@@ -14,6 +16,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   switch (command) {
     case 'symbolize':
       return symbolizeCommand(rest, io);
+    case 'stack':
+      return stackCommand(rest, io);
     case undefined: case '--help': case '-h': case 'help':
       io.stdout(HELP);
       return command === undefined ? 2 : 0;

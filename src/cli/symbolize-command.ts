@@ -68,46 +68,72 @@ async function answerStream(
   slowAnswer: (line: string) => string,
   print: (frames: readonly SourceFrame[]) => string,
 ): Promise<void> {
-  const encoder = new TextEncoder();
+  const arena = new ByteArena();
   const encoded = new Map<readonly SourceFrame[], Uint8Array>();
-  let out = new Uint8Array(OUTPUT_CHUNK);
-  let used = 0;
-  const append = (bytes: Uint8Array): void => {
-    if (used + bytes.length > out.length) {
-      chunks.push(out.subarray(0, used));
-      out = new Uint8Array(Math.max(OUTPUT_CHUNK, bytes.length));
-      used = 0;
-    }
-    out.set(bytes, used);
-    used += bytes.length;
-  };
-  let chunks: Uint8Array[] = [];
   for await (const lines of io.stdinLines()) {
+    const chunks: Uint8Array[] = [];
+    let out = new Uint8Array(OUTPUT_CHUNK);
+    let used = 0;
     for (const line of lines) {
       const address = moduleOffsets ? null : fastAddress(line);
+      let bytes: Uint8Array | undefined;
       if (address === null) {
-        append(encoder.encode(slowAnswer(line)));
-        continue;
+        bytes = arena.encode(slowAnswer(line));
+      } else {
+        const frames = symbolizer.symbolizeCodeOffset(codeOffset(address), lookup);
+        bytes = encoded.get(frames);
+        if (bytes === undefined) {
+          if (encoded.size >= MAX_ENCODED_ANSWERS) {
+            encoded.clear();
+            arena.reset();
+          }
+          bytes = arena.encode(print(frames));
+          encoded.set(frames, bytes);
+        }
       }
-      const frames = symbolizer.symbolizeCodeOffset(codeOffset(address), lookup);
-      let bytes = encoded.get(frames);
-      if (bytes === undefined) {
-        if (encoded.size >= MAX_ENCODED_ANSWERS) encoded.clear();
-        bytes = encoder.encode(print(frames));
-        encoded.set(frames, bytes);
+      if (used + bytes.length > out.length) {
+        chunks.push(out.subarray(0, used));
+        out = new Uint8Array(Math.max(OUTPUT_CHUNK, bytes.length));
+        used = 0;
       }
-      append(bytes);
+      out.set(bytes, used);
+      used += bytes.length;
     }
     // Flush at every input batch, so answers flow while input is still arriving.
     chunks.push(out.subarray(0, used));
-    out = new Uint8Array(OUTPUT_CHUNK);
-    used = 0;
-    const pending = chunks;
-    chunks = [];
-    for (const chunk of pending) if (chunk.length > 0) await io.stdoutAsync(chunk);
+    for (const chunk of chunks) if (chunk.length > 0) await io.stdoutAsync(chunk);
   }
 }
 
+/**
+ * UTF-8 text laid out in large shared blocks, handed out as views: caching one encoded answer
+ * allocates no ArrayBuffer of its own, and copying plain Uint8Array views is V8's fast path.
+ */
+class ByteArena {
+  private block = new Uint8Array(ARENA_BLOCK);
+  private used = 0;
+  private readonly encoder = new TextEncoder();
+
+  encode(text: string): Uint8Array {
+    for (;;) {
+      const { read, written } = this.encoder.encodeInto(text, this.block.subarray(this.used));
+      if (read === text.length) {
+        const view = this.block.subarray(this.used, this.used + written);
+        this.used += written;
+        return view;
+      }
+      this.block = new Uint8Array(Math.max(ARENA_BLOCK, text.length * 3));
+      this.used = 0;
+    }
+  }
+
+  reset(): void {
+    this.block = new Uint8Array(ARENA_BLOCK);
+    this.used = 0;
+  }
+}
+
+const ARENA_BLOCK = 1 << 20;
 const OUTPUT_CHUNK = 1 << 20;
 const MAX_ENCODED_ANSWERS = 1 << 16;
 

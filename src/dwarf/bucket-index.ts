@@ -18,8 +18,10 @@ export class BucketIndex {
         break;
       }
     }
+    // About one key per bucket: enough to make the final search trivial, never more memory than the keys.
+    const wanted = Math.min(MAX_BUCKETS, 2 * keys.length + 16);
     let shift = 3;
-    while ((top >>> shift) > MAX_BUCKETS) shift++;
+    while (top / 2 ** shift > wanted) shift++;
     this.shift = shift;
     const buckets = Math.floor(top / 2 ** shift) + 1;
     this.limit = buckets * 2 ** shift;
@@ -55,5 +57,6 @@ export class BucketIndex {
   }
 }
 
-const MAX_COVERED = 2 ** 32;
+// Code offsets of real modules; above this are linker tombstones (0xffffffff-based) and garbage.
+const MAX_COVERED = 2 ** 28;
 const MAX_BUCKETS = 1 << 20;
