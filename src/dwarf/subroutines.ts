@@ -51,6 +51,8 @@ export class SubroutineIndex {
 
   constructor(info: DebugInfo, unit: Unit) {
     this.rangeBudget = 16 + (unit.end - unit.offset) + ((info.sections.ranges.length + info.sections.rnglists.length) >> 1);
+    // Subroutine DIEs take a few dozen bytes each with their children: size the arrays once.
+    this.resize(Math.max(64, (unit.end - unit.offset) >> 6));
     const abbrevs = info.abbrevs(unit);
     info.unitRoot(unit);
     const cursor = new Cursor(info.sections.info, unit.firstDieOffset, unit.end, '.debug_info');
@@ -154,23 +156,21 @@ export class SubroutineIndex {
   }
 
   private grow(): void {
-    const n = this.dieOffsets.length * 2;
-    const grow = <T extends Float64Array | Int32Array | Uint8Array>(a: T): T => {
-      const next = new (a.constructor as new (n: number) => T)(n);
-      next.set(a);
-      return next;
-    };
-    this.dieOffsets = grow(this.dieOffsets);
-    this.isInlined = grow(this.isInlined);
-    this.parents = grow(this.parents);
-    this.lowPcs = grow(this.lowPcs);
-    this.origins = grow(this.origins);
-    this.specifications = grow(this.specifications);
-    this.namesItself = grow(this.namesItself);
-    this.callFiles = grow(this.callFiles);
-    this.callLines = grow(this.callLines);
-    this.callColumns = grow(this.callColumns);
-    this.callDiscriminators = grow(this.callDiscriminators);
+    this.resize(this.dieOffsets.length * 2);
+  }
+
+  private resize(n: number): void {
+    this.dieOffsets = resized(this.dieOffsets, n);
+    this.isInlined = resized(this.isInlined, n);
+    this.parents = resized(this.parents, n);
+    this.lowPcs = resized(this.lowPcs, n);
+    this.origins = resized(this.origins, n);
+    this.specifications = resized(this.specifications, n);
+    this.namesItself = resized(this.namesItself, n);
+    this.callFiles = resized(this.callFiles, n);
+    this.callLines = resized(this.callLines, n);
+    this.callColumns = resized(this.callColumns, n);
+    this.callDiscriminators = resized(this.callDiscriminators, n);
   }
 
   /** The innermost subroutine DIE covering `address` (index into the arrays above), or -1. */
@@ -180,6 +180,12 @@ export class SubroutineIndex {
 }
 
 const DW_AT_GNU_discriminator = 0x2136;
+
+function resized<T extends Float64Array | Int32Array | Uint8Array>(array: T, length: number): T {
+  const next = new (array.constructor as new (n: number) => T)(length);
+  next.set(array.subarray(0, Math.min(array.length, length)));
+  return next;
+}
 
 /** Absolute `.debug_info` offset of a reference, or -1 for forms that do not point into it. */
 function referenceTarget(unit: Unit, form: number, value: number): number {
