@@ -19,8 +19,13 @@ export function processIO(): CliIO {
     stdoutAsync: (output) =>
       new Promise((resolve, reject) => {
         if (output.length === 0) return resolve();
-        if (process.stdout.write(output)) resolve();
-        else process.stdout.once('drain', resolve).once('error', reject);
+        if (process.stdout.write(output)) return resolve();
+        const done = (error?: Error): void => {
+          process.stdout.off('drain', done).off('error', done);
+          if (error) reject(error);
+          else resolve();
+        };
+        process.stdout.on('drain', done).on('error', done);
       }),
     stderr: (text) => {
       process.stderr.write(text);

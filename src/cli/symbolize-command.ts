@@ -66,42 +66,65 @@ async function answerStream(
   moduleOffsets: boolean,
   fastAddress: (line: string) => number | null,
   slowAnswer: (line: string) => string,
-  print: (frames: readonly SourceFrame[]) => string,
+  printer: SymbolizerPrinter,
 ): Promise<void> {
+  // Answers share frame objects (an inlined instance's caller frame is one object for every
+  // address below it), so each frame is printed and encoded once and then only copied.
   const arena = new ByteArena();
-  const encoded = new Map<readonly SourceFrame[], Uint8Array>();
+  const encoded = new Map<SourceFrame, Uint8Array>();
+  const footer = arena.encode(printer.config.style === 'LLVM' ? '\n' : '');
+  const unknown = arena.encode(printer.code('', 0, NO_FRAMES));
   for await (const lines of io.stdinLines()) {
-    const chunks: Uint8Array[] = [];
-    let out = new Uint8Array(OUTPUT_CHUNK);
-    let used = 0;
+    const output = new ChunkWriter();
     for (const line of lines) {
       const address = moduleOffsets ? null : fastAddress(line);
-      let bytes: Uint8Array | undefined;
       if (address === null) {
-        bytes = arena.encode(slowAnswer(line));
-      } else {
-        const frames = symbolizer.symbolizeCodeOffset(codeOffset(address), lookup);
-        bytes = encoded.get(frames);
+        output.write(arena.encode(slowAnswer(line)));
+        continue;
+      }
+      const frames = symbolizer.symbolizeCodeOffset(codeOffset(address), lookup);
+      if (frames.length === 0) {
+        output.write(unknown);
+        continue;
+      }
+      for (const frame of frames) {
+        let bytes = encoded.get(frame);
         if (bytes === undefined) {
-          if (encoded.size >= MAX_ENCODED_ANSWERS) {
+          if (encoded.size >= MAX_ENCODED_FRAMES) {
             encoded.clear();
             arena.reset();
           }
-          bytes = arena.encode(print(frames));
-          encoded.set(frames, bytes);
+          bytes = arena.encode(printer.frameText(frame, false));
+          encoded.set(frame, bytes);
         }
+        output.write(bytes);
       }
-      if (used + bytes.length > out.length) {
-        chunks.push(out.subarray(0, used));
-        out = new Uint8Array(Math.max(OUTPUT_CHUNK, bytes.length));
-        used = 0;
-      }
-      out.set(bytes, used);
-      used += bytes.length;
+      output.write(footer);
     }
     // Flush at every input batch, so answers flow while input is still arriving.
-    chunks.push(out.subarray(0, used));
-    for (const chunk of chunks) if (chunk.length > 0) await io.stdoutAsync(chunk);
+    for (const chunk of output.finish()) await io.stdoutAsync(chunk);
+  }
+}
+
+/** Output bytes gathered in large chunks (copying small views into one is V8's fast path). */
+class ChunkWriter {
+  private readonly chunks: Uint8Array[] = [];
+  private out = new Uint8Array(OUTPUT_CHUNK);
+  private used = 0;
+
+  write(bytes: Uint8Array): void {
+    if (this.used + bytes.length > this.out.length) {
+      this.chunks.push(this.out.subarray(0, this.used));
+      this.out = new Uint8Array(Math.max(OUTPUT_CHUNK, bytes.length));
+      this.used = 0;
+    }
+    this.out.set(bytes, this.used);
+    this.used += bytes.length;
+  }
+
+  finish(): Uint8Array[] {
+    if (this.used > 0) this.chunks.push(this.out.subarray(0, this.used));
+    return this.chunks;
   }
 }
 
@@ -135,7 +158,7 @@ class ByteArena {
 
 const ARENA_BLOCK = 1 << 20;
 const OUTPUT_CHUNK = 1 << 20;
-const MAX_ENCODED_ANSWERS = 1 << 16;
+const MAX_ENCODED_FRAMES = 1 << 17;
 
 /** `crosstrace symbolize`: exit code 0 on success, 1 when the module or its DWARF is unusable, 2 on usage errors. */
 export async function symbolizeCommand(argv: string[], io: CliIO): Promise<number> {
@@ -220,11 +243,11 @@ export async function symbolizeCommand(argv: string[], io: CliIO): Promise<numbe
     const answers = parsed.positional.map(answer);
     // llvm-symbolizer gathers command-line requests into one JSON array.
     io.stdout(style === 'JSON' ? '[' + answers.join(',') + ']\n' : answers.join(''));
-  } else if (!printer.config.printAddress && style !== 'JSON') {
+  } else if (!printer.config.printAddress && !printer.config.pretty && style !== 'JSON') {
     await answerStream(io, symbolizer, lookup, moduleOffsets, (line) => {
       const address = plainHexAddress(line);
       return address < 0 ? null : address;
-    }, answer, (frames) => printer.code(obj, 0, frames));
+    }, answer, printer);
   } else {
     const sep = style === 'JSON' ? '\n' : '';
     for await (const lines of io.stdinLines()) {

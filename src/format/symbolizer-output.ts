@@ -22,8 +22,8 @@ export class SymbolizerPrinter {
     if (this.config.style === 'JSON') return this.json(moduleName, address, frames);
     let out = '';
     if (this.config.printAddress) out += '0x' + address.toString(16) + (this.config.pretty ? ': ' : '\n');
-    if (frames.length === 0) out += this.frame(UNKNOWN, false);
-    else for (let i = 0; i < frames.length; i++) out += this.frame(frames[i], i > 0);
+    if (frames.length === 0) out += this.frameText(UNKNOWN, false);
+    else for (let i = 0; i < frames.length; i++) out += this.frameText(frames[i], i > 0);
     if (this.config.style === 'LLVM') out += '\n';
     return out;
   }
@@ -42,7 +42,8 @@ export class SymbolizerPrinter {
     return '??\n0 0\n' + (this.config.style === 'LLVM' ? '\n' : '');
   }
 
-  private frame(f: SourceFrame, inlined: boolean): string {
+  /** One frame's lines (plain styles). With --pretty-print the text depends on `inlined`. */
+  frameText(f: SourceFrame, inlined: boolean): string {
     const c = this.config;
     let out = '';
     if (c.printFunctions) {

@@ -3,7 +3,7 @@ import { WasmModule } from '../wasm/module.js';
 import { DwarfContext } from '../dwarf/context.js';
 import { dwarfSections, type DwarfSections } from '../dwarf/sections.js';
 import type { Unit } from '../dwarf/unit.js';
-import type { SubroutineDetails } from '../dwarf/context.js';
+import type { SubroutineIndex } from '../dwarf/subroutines.js';
 import type { SplitUnitLookup } from '../dwarf/split.js';
 import { demangle } from './demangle/index.js';
 import type { SourceFrame } from './frame.js';
@@ -115,7 +115,7 @@ export class WasmSymbolizer {
     const cache = this.answerCache(unit, variant, lineTable ? lineTable.rowCount : 0);
     let frames = cache.get(leaf, row);
     if (frames === undefined) {
-      const built = this.dwarfFrames(dwarf, unit, leaf, row, inlines, kind, wantDemangle);
+      const built = this.dwarfFrames(dwarf, unit, leaf, row, inlines, kind, wantDemangle, variant);
       if (built.length === 0 || built[built.length - 1].function === null) {
         this.fillFromNameSection(built, address, kind, wantDemangle);
         // The name-section name depends on the address's function, not on (leaf, row).
@@ -145,7 +145,7 @@ export class WasmSymbolizer {
 
   private dwarfFrames(
     dwarf: DwarfContext, unit: Unit, leaf: number, row: number,
-    inlines: boolean, kind: FunctionNameKind, wantDemangle: boolean,
+    inlines: boolean, kind: FunctionNameKind, wantDemangle: boolean, variant: number,
   ): SourceFrame[] {
     const lineTable = dwarf.lineTable(unit);
     const compDir = dwarf.compDir(unit);
@@ -162,38 +162,59 @@ export class WasmSymbolizer {
       frames.push(frame);
       return frames;
     }
-    let inner: SubroutineDetails | null = null;
+    // A caller's frame depends only on the inlined instance it called (its DW_AT_call_*): one
+    // frame object per instance serves every answer below it.
+    const callers = this.callerFrames(index, variant);
+    let child = -1;
     for (let i = leaf; i >= 0; i = index.parents[i]) {
-      const details = dwarf.details(unit, index, i);
-      const frame = emptyFrame();
-      if (kind !== 'none') {
-        const raw = kind === 'linkage' ? details.linkageName ?? details.shortName : details.shortName;
-        frame.linkageName = raw;
-        frame.function = raw !== null && wantDemangle ? this.demangle(raw) : raw;
-      }
-      frame.startLine = details.declLine;
-      frame.startFile = details.declFile;
-      const low = index.lowPcs[i];
-      frame.startAddress = low >= 0 ? low : null;
-      if (inner === null) {
-        if (rowFile !== null) {
-          frame.file = rowFile;
-          frame.line = lineTable!.lines[row];
-          frame.column = lineTable!.columns[row];
-          frame.discriminator = lineTable!.discriminators[row];
+      const last = !index.isInlined[i] || !inlines || index.parents[i] < 0;
+      let frame = child >= 0 ? callers[child] : undefined;
+      if (frame === undefined) {
+        const details = dwarf.details(unit, index, i);
+        frame = emptyFrame();
+        if (kind !== 'none') {
+          const raw = kind === 'linkage' ? details.linkageName ?? details.shortName : details.shortName;
+          frame.linkageName = raw;
+          frame.function = raw !== null && wantDemangle ? this.demangle(raw) : raw;
         }
-      } else {
-        frame.file = lineTable ? lineTable.filePath(inner.call.file, compDir) : null;
-        frame.line = inner.call.line;
-        frame.column = inner.call.column;
-        frame.discriminator = inner.call.discriminator;
+        frame.startLine = details.declLine;
+        frame.startFile = details.declFile;
+        const low = index.lowPcs[i];
+        frame.startAddress = low >= 0 ? low : null;
+        if (child < 0) {
+          if (rowFile !== null) {
+            frame.file = rowFile;
+            frame.line = lineTable!.lines[row];
+            frame.column = lineTable!.columns[row];
+            frame.discriminator = lineTable!.discriminators[row];
+          }
+        } else {
+          const call = dwarf.details(unit, index, child).call;
+          frame.file = lineTable ? lineTable.filePath(call.file, compDir) : null;
+          frame.line = call.line;
+          frame.column = call.column;
+          frame.discriminator = call.discriminator;
+        }
+        frame.inlined = !last;
+        // Unnamed frames may still take a name from the name section, per address: not shared.
+        if (child >= 0 && frame.function !== null) callers[child] = frame;
       }
       frames.push(frame);
-      if (!index.isInlined[i] || !inlines) break;
-      inner = details;
+      if (last) break;
+      child = i;
     }
-    for (let i = 0; i + 1 < frames.length; i++) frames[i].inlined = true;
     return frames;
+  }
+
+  private readonly callerFrameCaches = new Map<SubroutineIndex, (SourceFrame | undefined)[][]>();
+
+  private callerFrames(index: SubroutineIndex, variant: number): (SourceFrame | undefined)[] {
+    let perVariant = this.callerFrameCaches.get(index);
+    if (!perVariant) {
+      perVariant = [];
+      this.callerFrameCaches.set(index, perVariant);
+    }
+    return (perVariant[variant] ??= []);
   }
 
   private demangle(name: string): string {
