@@ -175,4 +175,9 @@ if (existsSync(traceBench)) {
   console.log('');
   execFileSync(process.execPath, [traceBench], { stdio: 'inherit' });
 }
+const stackBench = join(root, 'bench', 'stack-bench.mjs');
+if (existsSync(stackBench)) {
+  console.log('');
+  execFileSync(process.execPath, [stackBench], { stdio: 'inherit' });
+}
 if (!agreement.identical) process.exitCode = 1;

@@ -193,10 +193,13 @@ function wasmOffset(site: CallSite): ModuleOffset {
   return moduleOffset(column !== null && column > 0 ? column - 1 : 0);
 }
 
+const JS_FILE = /\.(m|c)?[jt]sx?$/;
+
 /** The PC for one visible frame (interned: the same code location always gets the same PC). */
 export function pcOfSite(site: CallSite): number {
   const file = fileOf(site);
-  if (file !== null && file.startsWith('wasm://')) {
+  // Streamed modules' frames carry their http(s) URL, not wasm://; V8's text still says wasm-function[N].
+  if (file !== null && (file.startsWith('wasm://') || (!JS_FILE.test(file) && wasmFunctionIndex(site) >= 0))) {
     const offset = wasmOffset(site);
     const module = recordOf(safe(() => site.getThis(), undefined)) ?? null;
     const functionIndex = wasmFunctionIndex(site);
