@@ -211,7 +211,7 @@ export class DebugInfo {
     let s = cache.get(offset);
     if (s === undefined) {
       if (!(offset >= 0) || offset >= section.length) return null;
-      const nul = section.indexOf(0, offset);
+      const nul = this.nextNul(section, offset);
       if (nul < 0) return null;
       s = this.sectionText(section).slice(offset, nul);
       // Non-ASCII names are UTF-8; decode those bytes properly (bounded, so still no blow-up).
@@ -222,6 +222,30 @@ export class DebugInfo {
   }
 
   private readonly sectionTexts = new Map<Uint8Array, string>();
+  private readonly sectionNuls = new Map<Uint8Array, Uint32Array>();
+
+  /**
+   * Position of the first NUL at or after `offset`, or -1. From a one-time index of the section's
+   * NULs, so offsets far from any terminator never rescan the section.
+   */
+  private nextNul(section: Uint8Array, offset: number): number {
+    let nuls = this.sectionNuls.get(section);
+    if (!nuls) {
+      let count = 0;
+      for (let i = section.indexOf(0); i >= 0; i = section.indexOf(0, i + 1)) count++;
+      nuls = new Uint32Array(count);
+      for (let i = section.indexOf(0), k = 0; i >= 0; i = section.indexOf(0, i + 1)) nuls[k++] = i;
+      this.sectionNuls.set(section, nuls);
+    }
+    let lo = 0;
+    let hi = nuls.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (nuls[mid] < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < nuls.length ? nuls[lo] : -1;
+  }
 
   /** The section as text with one character per byte: offsets stay byte offsets. */
   private sectionText(section: Uint8Array): string {
