@@ -87,7 +87,10 @@ async function answerStream(
         output.write(unknown);
         continue;
       }
-      for (const frame of frames) {
+      // The innermost frame belongs to this row alone: encode it straight into the output.
+      output.writeText(printer.frameText(frames[0], false));
+      for (let i = 1; i < frames.length; i++) {
+        const frame = frames[i];
         let bytes = encoded.get(frame);
         if (bytes === undefined) {
           if (encoded.size >= MAX_ENCODED_FRAMES) {
@@ -106,6 +109,8 @@ async function answerStream(
   }
 }
 
+const encoder = new TextEncoder();
+
 /** Output bytes gathered in large chunks (copying small views into one is V8's fast path). */
 class ChunkWriter {
   private readonly chunks: Uint8Array[] = [];
@@ -120,6 +125,16 @@ class ChunkWriter {
     }
     this.out.set(bytes, this.used);
     this.used += bytes.length;
+  }
+
+  writeText(text: string): void {
+    // UTF-8 needs at most 3 bytes per UTF-16 unit.
+    if (this.used + text.length * 3 > this.out.length) {
+      this.chunks.push(this.out.subarray(0, this.used));
+      this.out = new Uint8Array(Math.max(OUTPUT_CHUNK, text.length * 3));
+      this.used = 0;
+    }
+    this.used += encoder.encodeInto(text, this.out.subarray(this.used)).written;
   }
 
   finish(): Uint8Array[] {
@@ -244,7 +259,7 @@ export async function symbolizeCommand(argv: string[], io: CliIO): Promise<numbe
     // llvm-symbolizer gathers command-line requests into one JSON array.
     io.stdout(style === 'JSON' ? '[' + answers.join(',') + ']\n' : answers.join(''));
   } else if (!printer.config.printAddress && !printer.config.pretty && style !== 'JSON') {
-    await answerStream(io, symbolizer, lookup, moduleOffsets, (line) => {
+    await answerStream(io, symbolizer, { ...lookup, remember: false }, moduleOffsets, (line) => {
       const address = plainHexAddress(line);
       return address < 0 ? null : address;
     }, answer, printer);

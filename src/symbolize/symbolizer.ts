@@ -19,6 +19,11 @@ export interface LookupOptions {
   /** Which DWARF name to report (default 'linkage', then demangled), as `--functions`. */
   functionNames?: FunctionNameKind;
   demangle?: boolean;
+  /**
+   * Keep this answer for later lookups of the same row (default true). A one-pass batch over
+   * mostly distinct addresses saves memory with false; callers' frames are shared either way.
+   */
+  remember?: boolean;
 }
 
 export interface SymbolizerOptions {
@@ -112,8 +117,9 @@ export class WasmSymbolizer {
     const leaf = index ? index.find(address) : -1;
     const row = lineTable ? lineTable.lookup(address) : -1;
     // Everything below depends only on (unit, leaf, row): share the answer between addresses.
-    const cache = this.answerCache(unit, variant, lineTable ? lineTable.rowCount : 0);
-    let frames = cache.get(leaf, row);
+    const remember = options.remember ?? true;
+    const cache = remember ? this.answerCache(unit, variant, lineTable ? lineTable.rowCount : 0) : null;
+    let frames = cache ? cache.get(leaf, row) : undefined;
     if (frames === undefined) {
       const built = this.dwarfFrames(dwarf, unit, leaf, row, inlines, kind, wantDemangle, variant);
       if (built.length === 0 || built[built.length - 1].function === null) {
@@ -122,6 +128,7 @@ export class WasmSymbolizer {
         if (leaf < 0) return built;
       }
       frames = built;
+      if (!cache) return frames;
       if (++this.cachedAnswers > MAX_CACHED_ANSWERS) {
         this.answerCaches.clear();
         this.cachedAnswers = 0;
