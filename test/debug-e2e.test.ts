@@ -6,6 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { repoRoot } from './support/fixtures.js';
 import { EMSCRIPTEN, SEPARATE, layout, runCliProcess, wasmFrames } from './debug-support.js';
 
 const INVENTORY = '/crosstrace/fixtures/c-inline/inventory.c';
@@ -116,5 +118,37 @@ test('Emscripten: emcc\'s own layout (debug file or map beside the module) needs
     const frames = crashEmscripten(dir);
     const result = runCliProcess(['symbolize', '--obj', join(dir, 'crash.wasm'), frames[0]]);
     assert.match(result.stdout, new RegExp(`${CRASH}:15:5`), `${build.name}: ${result.stdout}${result.stderr}`);
+  }
+});
+
+test('Emscripten under node --import crosstrace/register: each of the three builds shows file:line in Error.stack', () => {
+  const register = pathToFileURL(join(repoRoot, 'dist', 'esm', 'register.js')).href;
+  for (const build of BUILDS) {
+    const files: Record<string, string> = {
+      'app/crash.js': EMSCRIPTEN('crash.js'),
+      'app/crash.wasm': EMSCRIPTEN(build.name, 'crash.wasm'),
+    };
+    for (const [name, source] of Object.entries(build.debugFiles)) files[`symbols/${name}`] = source;
+    const dir = layout(files);
+    const app = join(dir, 'app');
+    // The reference: the CLI's answers (checked above) for the offsets V8 prints without the hook.
+    const frames = crashEmscripten(app);
+    const cli = runCliProcess(['symbolize', '--obj', join(app, 'crash.wasm'), ...frames], { CROSSTRACE_DEBUG_PATH: join(dir, 'symbols') });
+    const expected = cli.stdout.trimEnd().split('\n\n').flatMap((answer) => {
+      const lines = answer.split('\n');
+      const out: string[] = [];
+      for (let i = 0; i < lines.length; i += 2) {
+        out.push(`    at ${lines[i]}${i + 2 < lines.length ? ' [inlined]' : ''} (${lines[i + 1]})`);
+      }
+      return out;
+    });
+    const hooked = spawnSync(process.execPath, ['--import', register, join(app, 'crash.js')], {
+      encoding: 'utf8', cwd: app, env: { ...process.env, CROSSTRACE_DEBUG_PATH: join(dir, 'symbols') },
+    });
+    assert.match(hooked.stderr, /RuntimeError: unreachable/, hooked.stderr);
+    const atLines = hooked.stderr.split('\n').filter((l) => l.startsWith('    at '));
+    const wasmLines = atLines.filter((l) => l.includes(CRASH));
+    assert.deepEqual(wasmLines, expected, `${build.name}:\n${hooked.stderr}`);
+    assert.ok(wasmLines.some((l) => l.includes(`${CRASH}:15:5`)), build.name);
   }
 });
