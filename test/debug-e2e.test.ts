@@ -69,6 +69,16 @@ const BUILDS: Build[] = [
   { name: 'source-map', debugFiles: { 'crash.wasm.map': EMSCRIPTEN('source-map', 'debug', 'crash.wasm.map') } },
 ];
 
+/** The build as shipped: glue and module in app/, its debug files apart in symbols/. */
+function shippedLayout(build: Build): string {
+  const files: Record<string, string> = {
+    'app/crash.js': EMSCRIPTEN('crash.js'),
+    'app/crash.wasm': EMSCRIPTEN(build.name, 'crash.wasm'),
+  };
+  for (const [name, source] of Object.entries(build.debugFiles)) files[`symbols/${name}`] = source;
+  return layout(files);
+}
+
 /** Runs an Emscripten build's glue with Node; returns the wasm frames of the crash. */
 function crashEmscripten(appDir: string): string[] {
   const result = spawnSync(process.execPath, [join(appDir, 'crash.js')], { encoding: 'utf8', cwd: appDir });
@@ -82,12 +92,7 @@ function crashEmscripten(appDir: string): string[] {
 test('Emscripten: the program crashes under Node, and each of the three builds shows file:line', () => {
   const outputs = new Map<string, string>();
   for (const build of BUILDS) {
-    const files: Record<string, string> = {
-      'app/crash.js': EMSCRIPTEN('crash.js'),
-      'app/crash.wasm': EMSCRIPTEN(build.name, 'crash.wasm'),
-    };
-    for (const [name, source] of Object.entries(build.debugFiles)) files[`symbols/${name}`] = source;
-    const dir = layout(files);
+    const dir = shippedLayout(build);
     const module = join(dir, 'app/crash.wasm');
     const frames = crashEmscripten(join(dir, 'app'));
     const result = runCliProcess(['symbolize', '--obj', module, ...frames], { CROSSTRACE_DEBUG_PATH: join(dir, 'symbols') });
@@ -124,12 +129,7 @@ test('Emscripten: emcc\'s own layout (debug file or map beside the module) needs
 test('Emscripten under node --import crosstrace/register: each of the three builds shows file:line in Error.stack', () => {
   const register = pathToFileURL(join(repoRoot, 'dist', 'esm', 'register.js')).href;
   for (const build of BUILDS) {
-    const files: Record<string, string> = {
-      'app/crash.js': EMSCRIPTEN('crash.js'),
-      'app/crash.wasm': EMSCRIPTEN(build.name, 'crash.wasm'),
-    };
-    for (const [name, source] of Object.entries(build.debugFiles)) files[`symbols/${name}`] = source;
-    const dir = layout(files);
+    const dir = shippedLayout(build);
     const app = join(dir, 'app');
     // The reference: the CLI's answers (checked above) for the offsets V8 prints without the hook.
     const frames = crashEmscripten(app);

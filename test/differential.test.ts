@@ -11,38 +11,11 @@ import { demangle } from '../src/symbolize/demangle/index.js';
 import { allFixtures, repoRoot } from './support/fixtures.js';
 import { requireTool, run } from './support/reference-tools.js';
 import { runCli } from './support/cli-harness.js';
+import { blocks, instructionAddresses } from './support/disassembly.js';
 
 const SYMBOLIZER = ['llvm-symbolizer-14', 'llvm-symbolizer'];
 const OBJDUMP = ['llvm-objdump-14', 'llvm-objdump', 'llvm-objdump-19'];
 const CXXFILT_19 = ['llvm-cxxfilt-19'];
-
-/**
- * Code offsets of every instruction and every function start, from llvm-objdump's disassembly.
- * LLVM 14 prints code-section offsets and LLVM 19 module offsets; the `<CODE>:` header line
- * gives the Code payload's own address in whichever space is used, so subtracting it works for both.
- */
-function instructionAddresses(objdump: string, file: string): number[] {
-  const text = run(objdump, ['-d', file]);
-  let base = -1;
-  const addresses = new Set<number>();
-  for (const line of text.split('\n')) {
-    const header = /^([0-9a-f]+) <CODE>:/.exec(line);
-    if (header) {
-      base = parseInt(header[1], 16);
-      continue;
-    }
-    if (base < 0) continue;
-    const insn = /^\s+([0-9a-f]+):/.exec(line) ?? /^([0-9a-f]+) <.*>:$/.exec(line);
-    if (insn) addresses.add(parseInt(insn[1], 16) - base);
-  }
-  return [...addresses].sort((a, b) => a - b);
-}
-
-function blocks(output: string): string[] {
-  const parts = output.split('\n\n');
-  if (parts[parts.length - 1] === '') parts.pop();
-  return parts;
-}
 
 /** The Rust legacy mangling's escapes, undone independently of the demangler under test. */
 function unescapeRustLegacy(itaniumReading: string): string {
@@ -78,7 +51,7 @@ test('crosstrace symbolize matches llvm-symbolizer 14 on every instruction of ev
   const exceptions: Exceptions = { nameSection: 0, rustLegacy: 0, newerMangling: 0 };
   for (const file of fixtures) {
     const name = relative(repoRoot, file);
-    const addresses = instructionAddresses(objdump, file);
+    const addresses = instructionAddresses(run(objdump, ['-d', file]));
     const symbolizer = new WasmSymbolizer(readFileSync(file));
     // Past the end of the Code section too: both must say "??".
     addresses.push(symbolizer.module.codeSectionSize + 5, 0xffffffff);

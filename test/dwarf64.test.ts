@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { toDwarf64, transcodeModule, withAranges, type Dwarf64Options, type Dwarf64Report } from './support/dwarf64.js';
 import { fixturePath } from './support/fixtures.js';
+import { blocks, instructionAddresses } from './support/disassembly.js';
 import { requireTool, run } from './support/reference-tools.js';
 import { runCli } from './support/cli-harness.js';
 
@@ -89,27 +90,6 @@ function perFile(text: string): Map<string, string> {
   return parts;
 }
 
-/**
- * Code offsets of every instruction and every function start, from llvm-objdump's disassembly
- * (parsed as differential.test.ts does: the `<CODE>:` header gives the Code payload's own
- * address, in code-section offsets for LLVM 14 and module offsets for 19).
- */
-function instructionAddresses(disassembly: string): number[] {
-  let base = -1;
-  const addresses = new Set<number>();
-  for (const line of disassembly.split('\n')) {
-    const header = /^([0-9a-f]+) <CODE>:/.exec(line);
-    if (header) {
-      base = parseInt(header[1], 16);
-      continue;
-    }
-    if (base < 0) continue;
-    const insn = /^\s+([0-9a-f]+):/.exec(line) ?? /^([0-9a-f]+) <.*>:$/.exec(line);
-    if (insn) addresses.add(parseInt(insn[1], 16) - base);
-  }
-  return [...addresses].sort((a, b) => a - b);
-}
-
 /** Every section of a wasm module but the DWARF custom sections, as raw bytes. */
 function otherSections(module: Uint8Array): Buffer[] {
   const sections: Buffer[] = [];
@@ -132,12 +112,6 @@ function otherSections(module: Uint8Array): Buffer[] {
     pos = end;
   }
   return sections;
-}
-
-function blocks(output: string): string[] {
-  const parts = output.split('\n\n');
-  if (parts[parts.length - 1] === '') parts.pop();
-  return parts;
 }
 
 function hex(address: number): string {
