@@ -112,11 +112,18 @@ export class DwarfContext {
     return link;
   }
 
+  private lastUnitOffset = -1;
+  private lastUnit: Unit | null = null;
+
   unitForAddress(address: number): Unit | null {
     if (!this.unitMap) this.unitMap = this.buildUnitMap();
     const offset = this.unitMap.find(address);
     if (offset < 0) return null;
-    return this.info.unitAtHeader(offset);
+    if (offset !== this.lastUnitOffset) {
+      this.lastUnitOffset = offset;
+      this.lastUnit = this.info.unitAtHeader(offset);
+    }
+    return this.lastUnit;
   }
 
   private buildUnitMap(): UnitAddressMap {

@@ -4,6 +4,7 @@ import { DwarfContext } from '../dwarf/context.js';
 import { dwarfSections, type DwarfSections } from '../dwarf/sections.js';
 import type { Unit } from '../dwarf/unit.js';
 import type { SubroutineIndex } from '../dwarf/subroutines.js';
+import type { LineTable } from '../dwarf/line.js';
 import type { SplitUnitLookup } from '../dwarf/split.js';
 import { demangle } from './demangle/index.js';
 import type { SourceFrame } from './frame.js';
@@ -112,13 +113,21 @@ export class WasmSymbolizer {
     const unit = dwarf ? dwarf.unitForAddress(address) : null;
     if (!dwarf && this.locations) return this.locationFrames(this.locations, address, kind, wantDemangle);
     if (!dwarf || !unit) return this.nameSectionFrames(address, kind, wantDemangle);
-    const lineTable = dwarf.lineTable(unit);
-    const index = dwarf.subroutines(unit);
+    // Consecutive lookups mostly stay in one unit: keep its tables at hand.
+    if (unit !== this.lastUnit || variant !== this.lastVariant) {
+      this.lastUnit = unit;
+      this.lastVariant = variant;
+      this.lastLineTable = dwarf.lineTable(unit);
+      this.lastIndex = dwarf.subroutines(unit);
+      this.lastCache = null;
+    }
+    const lineTable = this.lastLineTable;
+    const index = this.lastIndex;
     const leaf = index ? index.find(address) : -1;
     const row = lineTable ? lineTable.lookup(address) : -1;
     // Everything below depends only on (unit, leaf, row): share the answer between addresses.
     const remember = options.remember ?? true;
-    const cache = remember ? this.answerCache(unit, variant, lineTable ? lineTable.rowCount : 0) : null;
+    const cache = remember ? (this.lastCache ??= this.answerCache(unit, variant, lineTable ? lineTable.rowCount : 0)) : null;
     let frames = cache ? cache.get(leaf, row) : undefined;
     if (frames === undefined) {
       const built = this.dwarfFrames(dwarf, unit, leaf, row, inlines, kind, wantDemangle, variant);
@@ -131,6 +140,7 @@ export class WasmSymbolizer {
       if (!cache) return frames;
       if (++this.cachedAnswers > MAX_CACHED_ANSWERS) {
         this.answerCaches.clear();
+        this.lastCache = null;
         this.cachedAnswers = 0;
       }
       cache.set(leaf, row, frames);
@@ -139,6 +149,11 @@ export class WasmSymbolizer {
   }
 
   private readonly answerCaches = new Map<Unit, AnswerCache[]>();
+  private lastUnit: Unit | null = null;
+  private lastVariant = -1;
+  private lastLineTable: LineTable | null = null;
+  private lastIndex: SubroutineIndex | null = null;
+  private lastCache: AnswerCache | null = null;
   private cachedAnswers = 0;
 
   private answerCache(unit: Unit, variant: number, rowCount: number): AnswerCache {
