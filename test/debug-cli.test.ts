@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { runCli } from './support/cli-harness.js';
 import { WasmModule } from '../src/wasm/module.js';
-import { SEPARATE, bytesOf, clearDebugEnvironment, layout, withStringSection, withoutSection } from './debug-support.js';
+import { SEPARATE, bytesOf, clearDebugEnvironment, layout, withStringSection, withoutSection } from './support/debug-support.js';
 
 clearDebugEnvironment();
 

@@ -36,7 +36,7 @@ import {
   withRawSection,
   withStringSection,
   withoutSection,
-} from './debug-support.js';
+} from './support/debug-support.js';
 
 const full = bytesOf(SEPARATE('inventory.wasm'));
 const stripped = bytesOf(SEPARATE('inventory.stripped.wasm'));

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { repoRoot } from './support/fixtures.js';
-import { EMSCRIPTEN, SEPARATE, layout, runCliProcess, wasmFrames } from './debug-support.js';
+import { EMSCRIPTEN, SEPARATE, layout, runCliProcess, wasmFrames } from './support/debug-support.js';
 
 const INVENTORY = '/crosstrace/fixtures/c-inline/inventory.c';
 const CRASH = '/crosstrace/fixtures/emscripten/crash.c';

@@ -12,7 +12,7 @@ import { SourceMapLocations } from '../src/symbolize/source-map.js';
 import { WasmSymbolizer } from '../src/symbolize/symbolizer.js';
 import { runCli } from './support/cli-harness.js';
 import { fixturePath } from './support/fixtures.js';
-import { EMSCRIPTEN, bytesOf, clearDebugEnvironment, layout, memoryLoader, withStringSection, withoutSection } from './debug-support.js';
+import { EMSCRIPTEN, bytesOf, clearDebugEnvironment, layout, memoryLoader, withStringSection, withoutSection } from './support/debug-support.js';
 
 clearDebugEnvironment();
 

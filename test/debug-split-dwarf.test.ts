@@ -13,7 +13,7 @@ import { requireTool, run } from './support/reference-tools.js';
 import { WasmModule } from '../src/wasm/module.js';
 import { codeOffset } from '../src/wasm/addresses.js';
 import { resolveDebugInfoForFileSync } from '../src/symbolize/debug-info/node-loader.js';
-import { SPLIT, bytesOf, clearDebugEnvironment, layout } from './debug-support.js';
+import { SPLIT, bytesOf, clearDebugEnvironment, layout } from './support/debug-support.js';
 
 clearDebugEnvironment();
 

@@ -5,8 +5,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LoadContext, LoadOutcome, SyncLoader } from '../src/symbolize/debug-info/discover.js';
-import { fixturePath } from './support/fixtures.js';
+import type { LoadContext, LoadOutcome, SyncLoader } from '../../src/symbolize/debug-info/discover.js';
+import { fixturePath } from './fixtures.js';
 
 export const SEPARATE = (...parts: string[]): string => fixturePath('separate-debug', ...parts);
 export const SPLIT = (...parts: string[]): string => fixturePath('split-dwarf', ...parts);
@@ -113,7 +113,7 @@ export function layout(files: Record<string, string | Uint8Array | { text: strin
 }
 
 /** The compiled CLI entry (build/src/cli/main.js), for child processes. */
-export const CLI_MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+export const CLI_MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 /**
  * Runs `crosstrace …` in a child process with exactly the given extra environment (and no
@@ -122,7 +122,7 @@ export const CLI_MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.
 export function runCliProcess(args: string[], env: Record<string, string> = {}, input = ''): { code: number; stdout: string; stderr: string } {
   const clean: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('CROSSTRACE_') && v !== undefined) clean[k] = v;
-  const script = `import { main } from ${JSON.stringify(new URL('../src/cli/main.js', import.meta.url).href)};\n` +
+  const script = `import { main } from ${JSON.stringify(new URL('../../src/cli/main.js', import.meta.url).href)};\n` +
     'process.exitCode = await main(process.argv.slice(1));';
   const result = spawnSync(process.execPath, ['--input-type=module', '-e', script, ...args], {
     env: { ...clean, ...env }, input, encoding: 'utf8',
