@@ -606,3 +606,20 @@ test('errors: a missing --obj file is one line and exit 1; usage errors exit 2; 
   assert.match(help.stdout, /^Usage: crosstrace stack --obj FILE/);
   assert.match((await runCli(['--help'])).stdout, /\n {2}stack --obj FILE/);
 });
+
+test('damaged DWARF: the trace is still rewritten where possible, then one line on stderr and exit 1', async () => {
+  const bytes = Buffer.from(readFileSync(fixturePath('c-inline', 'inventory.O2.dwarf5.wasm')));
+  const module = new WasmModule(bytes);
+  const line = module.customSections.find((s) => s.name === '.debug_line')!;
+  bytes[line.offset + 4] = 0xff; // line table version 0x00ff: unusable, the rest of the DWARF is fine
+  const dir = mkdtempSync(join(tmpdir(), 'crosstrace-stack-'));
+  const file = join(dir, 'inventory.O2.dwarf5.wasm');
+  writeFileSync(file, bytes);
+  const offset = module.codeSectionOffset! + 0x40;
+  const trace = `Error: boom\n    at x.checkout (wasm://wasm/inventory.O2.dwarf5.wasm-54fba252:wasm-function[1]:0x${offset.toString(16)})\n`;
+  const result = await runCli(['stack', '--obj', file], trace);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /malformed DWARF: unsupported line table version 255 in \.debug_line/);
+  assert.equal(result.stderr.trim().split('\n').length, 1);
+  assert.ok(result.stdout.startsWith('Error: boom\n'), result.stdout);
+});

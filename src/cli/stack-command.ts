@@ -136,7 +136,15 @@ export async function stackCommand(argv: string[], io: CliIO): Promise<number> {
     io.stderr(`crosstrace stack: ${file}: ${fsReason(error)}\n`);
     return 1;
   }
-  return 0;
+  // As `crosstrace symbolize`: what could be read was printed; damaged DWARF still fails the run.
+  let status = 0;
+  for (const m of modules) {
+    const diagnostics = m.symbolizer.dwarfContext?.diagnostics ?? [];
+    if (diagnostics.length === 0) continue;
+    io.stderr(`crosstrace stack: ${m.location}: ${diagnostics[0]}${diagnostics.length > 1 ? ` (and ${diagnostics.length - 1} more)` : ''}\n`);
+    status = 1;
+  }
+  return status;
 }
 
 function textOf(result: LineResult): string {
