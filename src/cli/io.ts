@@ -2,8 +2,8 @@
 export interface CliIO {
   stdout(text: string): void;
   /**
-   * Resolves when the output has been handed to the stream (honours back-pressure). Bytes are
-   * UTF-8; the caller must not reuse them afterwards.
+   * Resolves once the stream has written the output (so bytes may then be reused), honouring
+   * back-pressure. Bytes are UTF-8.
    */
   stdoutAsync(output: string | Uint8Array): Promise<void>;
   stderr(text: string): void;
@@ -19,13 +19,7 @@ export function processIO(): CliIO {
     stdoutAsync: (output) =>
       new Promise((resolve, reject) => {
         if (output.length === 0) return resolve();
-        if (process.stdout.write(output)) return resolve();
-        const done = (error?: Error): void => {
-          process.stdout.off('drain', done).off('error', done);
-          if (error) reject(error);
-          else resolve();
-        };
-        process.stdout.on('drain', done).on('error', done);
+        process.stdout.write(output, (error) => (error ? reject(error) : resolve()));
       }),
     stderr: (text) => {
       process.stderr.write(text);

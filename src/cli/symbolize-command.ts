@@ -74,8 +74,9 @@ async function answerStream(
   const encoded = new Map<SourceFrame, Uint8Array>();
   const footer = arena.encode(printer.config.style === 'LLVM' ? '\n' : '');
   const unknown = arena.encode(printer.code('', 0, NO_FRAMES));
+  // Written chunks come back for the next batch: a batch run allocates its output space once.
+  const output = new ChunkWriter();
   for await (const lines of io.stdinLines()) {
-    const output = new ChunkWriter();
     for (const line of lines) {
       const address = moduleOffsets ? null : fastAddress(line);
       if (address === null) {
@@ -106,6 +107,7 @@ async function answerStream(
     }
     // Flush at every input batch, so answers flow while input is still arriving.
     for (const chunk of output.finish()) await io.stdoutAsync(chunk);
+    output.reset();
   }
 }
 
@@ -140,6 +142,12 @@ class ChunkWriter {
   finish(): Uint8Array[] {
     if (this.used > 0) this.chunks.push(this.out.subarray(0, this.used));
     return this.chunks;
+  }
+
+  /** After the chunks were written: the current buffer is free again (earlier full ones are dropped). */
+  reset(): void {
+    this.chunks.length = 0;
+    this.used = 0;
   }
 }
 
