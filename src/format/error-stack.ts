@@ -25,13 +25,12 @@ import {
   callSymbolizer,
   canSymbolizeForeign,
   canTraceForeign,
-  misbehaved,
   newSymbolizerArg,
-  SYMBOLIZER_MAX_MORE,
   TRACEBACK_MAX,
   tracebackPcs,
 } from '../trace/hooks.js';
 import type { SymbolizerArg } from '../trace/types.js';
+import { symbolizeForeignPc } from '../trace/frames.js';
 import { moduleOffset } from '../wasm/addresses.js';
 import { hookState, noteFailure, type SiteLike } from './stack-state.js';
 import { ensureSymbolizer, isWasmInstance, recordOfFrame } from './wasm-hook.js';
@@ -234,21 +233,9 @@ function nonGo(pc: number): ForeignFrame {
 // The printing path of src/trace/frames.ts (Go's tracebackCgoContext): one symbolizer arg for
 // all the PCs of one traceback, called while `more` is set, then once with pc = 0.
 function symbolizeOne(pc: number, arg: SymbolizerArg, out: ForeignFrame[]): boolean {
-  arg.pc = pc;
-  const start = out.length;
-  for (let calls = 0; ; calls++) {
-    if (calls === SYMBOLIZER_MAX_MORE) {
-      misbehaved('symbolizer', `the symbolizer kept More set for pc=${hex(pc)} after ${SYMBOLIZER_MAX_MORE} calls`);
-      break;
-    }
-    const ok = callSymbolizer(arg);
-    if (calls === 0 && !ok) return false;
-    if (!ok) break;
-    out.push({ pc, function: arg.func ?? 'non-Go function', file: arg.file, line: arg.lineno, inlined: false });
-    if (arg.more === 0) break;
-  }
-  for (let i = start; i < out.length - 1; i++) out[i].inlined = true;
-  return true;
+  return symbolizeForeignPc(pc, arg, out, false, (p, a) => ({
+    pc: p, function: a.func ?? 'non-Go function', file: a.file, line: a.lineno, inlined: false,
+  }));
 }
 
 function foreignFrames(context: number): ForeignFrame[] {

@@ -5,7 +5,7 @@
 //
 // No Node built-ins here: this runs in browsers too.
 
-import type { ModuleRecord, ModuleSymbolizer } from '../trace/state.js';
+import { realmSingleton, type ModuleRecord, type ModuleSymbolizer } from '../trace/state.js';
 
 /** What a platform (Node, a browser) supplies to the hook. */
 export interface StackPlatform {
@@ -115,21 +115,8 @@ function createState(): HookState {
   };
 }
 
-function load(): HookState {
-  const holder = globalThis as unknown as Record<symbol, HookState | undefined>;
-  const existing = holder[KEY];
-  if (existing && existing.layout === 1) return existing;
-  const created = createState();
-  try {
-    Object.defineProperty(holder, KEY, { value: created, configurable: true, enumerable: false, writable: false });
-  } catch {
-    // A frozen global: this copy keeps its own state.
-  }
-  return created;
-}
-
 /** The realm's state. */
-export const hookState: HookState = load();
+export const hookState: HookState = realmSingleton(KEY, createState);
 
 /** Records a failure inside crosstrace's formatting (it never reaches the program). */
 export function noteFailure(error: unknown): void {

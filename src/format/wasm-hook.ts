@@ -317,16 +317,7 @@ const work = {
     const record = snapshot(source, null);
     const module = (await o.compile.call(wa, source, ...rest.slice(0, 1))) as object;
     if (record) attach(module, record);
-    let instance: object;
-    try {
-      instance = (await o.instantiate.call(wa, module, prepareImports(imports, module))) as object;
-    } catch (error) {
-      reportInstantiationError(error, record);
-      throw error;
-    }
-    hookState.moduleOf.set(instance, module);
-    if (record) attach(instance, record);
-    return { module, instance };
+    return instantiateCompiled(o, wa, module, imports, record);
   },
 
   async ['crosstrace:compileStreaming'](o: WebAssemblyOriginals, wa: object, source: unknown, rest: unknown[]): Promise<object> {
@@ -355,17 +346,7 @@ const work = {
     const [source, imports, ...rest] = args;
     if (imports !== undefined && !isObject(imports)) return (o.instantiateStreaming as AnyFn).apply(wa, args);
     const module = await work['crosstrace:compileStreaming'](o, wa, source, rest);
-    const record = recordOf(module) ?? null;
-    let instance: object;
-    try {
-      instance = (await o.instantiate.call(wa, module, prepareImports(imports, module))) as object;
-    } catch (error) {
-      reportInstantiationError(error, record);
-      throw error;
-    }
-    hookState.moduleOf.set(instance, module);
-    if (record) attach(instance, record);
-    return { module, instance };
+    return instantiateCompiled(o, wa, module, imports, recordOf(module) ?? null);
   },
 };
 
@@ -474,4 +455,20 @@ export function unpatchWebAssembly(): void {
   hookState.webAssembly = null;
   hookState.originals = null;
   hookState.patched = null;
+}
+
+/** Instantiates a module the hook compiled, and ties the instance to the module's record. */
+async function instantiateCompiled(
+  o: WebAssemblyOriginals, wa: object, module: object, imports: unknown, record: ModuleRecord | null,
+): Promise<{ module: object; instance: object }> {
+  let instance: object;
+  try {
+    instance = (await o.instantiate.call(wa, module, prepareImports(imports, module))) as object;
+  } catch (error) {
+    reportInstantiationError(error, record);
+    throw error;
+  }
+  hookState.moduleOf.set(instance, module);
+  if (record) attach(instance, record);
+  return { module, instance };
 }

@@ -47,15 +47,15 @@ function foreignFrame(pc: number, arg: SymbolizerArg): Frame {
   };
 }
 
-function markInlined(frames: Frame[], from: number): void {
-  for (let i = from; i < frames.length - 1; i++) frames[i].inlined = true;
-}
-
 /**
  * Calls the symbolizer for `arg.pc` until `more` is 0 (at most SYMBOLIZER_MAX_MORE times),
- * appending one frame per call. Returns false when the first call produced nothing usable.
+ * appending one frame per call (made by `make`), all but the last marked inlined. Returns false
+ * when the first call produced nothing usable. Shared by `callersFrames` and the Error.stack
+ * formatter, which builds frames of its own shape.
  */
-function symbolizeOne(pc: number, arg: SymbolizerArg, out: Frame[], requireInfo: boolean): boolean {
+export function symbolizeForeignPc<F extends { inlined: boolean }>(
+  pc: number, arg: SymbolizerArg, out: F[], requireInfo: boolean, make: (pc: number, arg: SymbolizerArg) => F,
+): boolean {
   arg.pc = pc;
   const start = out.length;
   for (let calls = 0; ; calls++) {
@@ -66,11 +66,15 @@ function symbolizeOne(pc: number, arg: SymbolizerArg, out: Frame[], requireInfo:
     const ok = callSymbolizer(arg);
     if (calls === 0 && (!ok || (requireInfo && arg.file === null && arg.func === null))) return false;
     if (!ok) break;
-    out.push(foreignFrame(pc, arg));
+    out.push(make(pc, arg));
     if (arg.more === 0) break;
   }
-  markInlined(out, start);
+  for (let i = start; i < out.length - 1; i++) out[i].inlined = true;
   return true;
+}
+
+function symbolizeOne(pc: number, arg: SymbolizerArg, out: Frame[], requireInfo: boolean): boolean {
+  return symbolizeForeignPc(pc, arg, out, requireInfo, foreignFrame);
 }
 
 /** Go's cgoNext: the frames of one foreign PC, with a fresh symbolizer arg. */

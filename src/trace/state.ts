@@ -121,13 +121,17 @@ function createState(): TraceState {
   };
 }
 
-function load(): TraceState {
-  const holder = globalThis as unknown as Record<symbol, TraceState | undefined>;
-  const existing = holder[KEY];
+/**
+ * One object per realm, shared by every copy of crosstrace loaded in it (the ESM and the CJS
+ * build, two installs): kept on `globalThis` under a registry symbol, made once.
+ */
+export function realmSingleton<T extends { readonly layout: 1 }>(key: symbol, create: () => T): T {
+  const holder = globalThis as unknown as Record<symbol, T | undefined>;
+  const existing = holder[key];
   if (existing && existing.layout === 1) return existing;
-  const created = createState();
+  const created = create();
   try {
-    Object.defineProperty(holder, KEY, { value: created, configurable: true, enumerable: false, writable: false });
+    Object.defineProperty(holder, key, { value: created, configurable: true, enumerable: false, writable: false });
   } catch {
     // A frozen global: this copy keeps its own state.
   }
@@ -135,7 +139,7 @@ function load(): TraceState {
 }
 
 /** The realm's state. A constant: read it once per module. */
-export const state: TraceState = load();
+export const state: TraceState = realmSingleton(KEY, createState);
 
 /**
  * Tests only (not exported from the package): forget the hooks, the hook error handler and the
