@@ -14,12 +14,30 @@ function compile(project) {
   execFileSync(process.execPath, [tsc, '-p', join(root, project)], { stdio: 'inherit', cwd: root });
 }
 
+/**
+ * The CLI runs from one bundled file: Node's ESM loader pays per module (resolve, read, compile,
+ * link), and a batch run that starts 25–60 ms sooner is a large share of a sub-second job.
+ */
+function bundleCli() {
+  const esbuild = createRequire(import.meta.url)('esbuild');
+  esbuild.buildSync({
+    entryPoints: [join(root, 'dist/esm/cli/main.js')],
+    outfile: join(root, 'dist/cli/crosstrace.mjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+  });
+}
+
 if (!only || only === 'dist') {
   rmSync(join(root, 'dist'), { recursive: true, force: true });
   compile('tsconfig.esm.json');
   compile('tsconfig.cjs.json');
   mkdirSync(join(root, 'dist/cjs'), { recursive: true });
   writeFileSync(join(root, 'dist/cjs/package.json'), '{ "type": "commonjs" }\n');
+  bundleCli();
 }
 if (!only || only === 'test') {
   rmSync(join(root, 'build'), { recursive: true, force: true });

@@ -573,12 +573,12 @@ test('answers flow while the input is still being read', async () => {
       wroteFirst();
     },
     stderr: () => {},
-    async *stdinLines() {
-      yield ['    at wasm://wasm/2a6d8f22:wasm-function[5]:0x23a'];
+    async *stdinChunks() {
+      yield '    at wasm://wasm/2a6d8f22:wasm-function[5]:0x23a\n';
       // The second batch arrives only once the first one's answer is out (or the test times out).
       await Promise.race([firstWritten, new Promise((_, reject) => setTimeout(() => reject(new Error('no answer before more input')), 5000))]);
       assert.match(written, /at checkout \(/);
-      yield ['last line'];
+      yield 'last line';
     },
   };
   assert.equal(await main(['stack', '--obj', O2], io), 0);

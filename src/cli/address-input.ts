@@ -50,6 +50,22 @@ export function plainHexAddress(line: string): number {
   return value;
 }
 
+/** `plainHexAddress` on the bytes [start, end) of ASCII input. */
+export function plainHexBytes(bytes: Uint8Array, start: number, end: number): number {
+  const n = end - start;
+  if (n < 3 || n > 15 || bytes[start] !== 0x30 || (bytes[start + 1] | 0x20) !== 0x78) return -1;
+  let value = 0;
+  for (let i = start + 2; i < end; i++) {
+    const c = bytes[i];
+    let digit: number;
+    if (c >= 0x30 && c <= 0x39) digit = c - 0x30;
+    else if ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66) digit = (c | 0x20) - 0x57;
+    else return -1;
+    value = value * 16 + digit;
+  }
+  return value;
+}
+
 function firstToken(s: string): string {
   let start = 0;
   while (start < s.length && isDelimiter(s.charCodeAt(start))) start++;

@@ -7,8 +7,8 @@ export interface CliIO {
    */
   stdoutAsync(output: string | Uint8Array): Promise<void>;
   stderr(text: string): void;
-  /** Standard input in batches of complete lines, each batch as soon as it has arrived. */
-  stdinLines(): AsyncIterable<string[]>;
+  /** Standard input as it arrives (UTF-8 bytes); `linesOf` splits it into lines. */
+  stdinChunks(): AsyncIterable<Uint8Array | string>;
 }
 
 export function processIO(): CliIO {
@@ -24,20 +24,25 @@ export function processIO(): CliIO {
     stderr: (text) => {
       process.stderr.write(text);
     },
-    stdinLines: () => linesOf(process.stdin),
+    stdinChunks: () => process.stdin,
   };
 }
 
-/** Splits a byte stream into lines (LF, with a CR before it dropped), batch by batch. */
-export async function* linesOf(stream: AsyncIterable<Buffer | string>): AsyncIterable<string[]> {
+/**
+ * Splits a byte stream into lines at LF, batch by batch. A CR before the LF is dropped unless
+ * `keepCR` (a pasted trace is passed through byte for byte).
+ */
+export async function* linesOf(stream: AsyncIterable<Uint8Array | string>, keepCR = false): AsyncIterable<string[]> {
   let pending = '';
+  const decoder = new TextDecoder();
   for await (const chunk of stream) {
-    const text = pending + (typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+    const text = pending + (typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
     const lines = text.split('\n');
     pending = lines.pop()!;
-    if (lines.length > 0) yield lines.map(stripCR);
+    if (lines.length > 0) yield keepCR ? lines : lines.map(stripCR);
   }
-  if (pending !== '') yield [stripCR(pending)];
+  pending += decoder.decode();
+  if (pending !== '') yield [keepCR ? pending : stripCR(pending)];
 }
 
 function stripCR(line: string): string {

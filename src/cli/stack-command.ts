@@ -100,7 +100,7 @@ export async function stackCommand(argv: string[], io: CliIO): Promise<number> {
   let input: AsyncIterable<string[]>;
   const file = parsed.positional[0];
   if (file === undefined || file === '-') {
-    input = io.stdinLines();
+    input = linesOf(io.stdinChunks(), true);
   } else {
     let fd: number;
     try {
@@ -109,7 +109,7 @@ export async function stackCommand(argv: string[], io: CliIO): Promise<number> {
       io.stderr(`crosstrace stack: ${file}: ${fsReason(error)}\n`);
       return 1;
     }
-    input = linesOf(createReadStream('', { fd }));
+    input = linesOf(createReadStream('', { fd }), true);
   }
 
   const rewriter = new TraceRewriter(modules, {

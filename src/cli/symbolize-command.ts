@@ -1,14 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { moduleOffset, codeOffset } from '../wasm/addresses.js';
 import { WasmModule } from '../wasm/module.js';
-import type { WasmSymbolizer, FunctionNameKind, LookupOptions } from '../symbolize/symbolizer.js';
+import { LocatedAddress, type WasmSymbolizer, type FunctionNameKind, type LookupOptions } from '../symbolize/symbolizer.js';
 import { resolveDebugInfo, resolveDebugInfoSync, type ResolvedDebugInfo } from '../symbolize/debug-info/discover.js';
 import { debugPathFromEnv, nodeLoader, nodeSyncLoader } from '../symbolize/debug-info/node-loader.js';
 import { SymbolizerPrinter, type OutputStyle } from '../format/symbolizer-output.js';
-import { parseRequest, plainHexAddress } from './address-input.js';
+import { PlainAnswerWriter } from '../format/plain-answer-bytes.js';
+import { ChunkWriter } from '../format/byte-output.js';
+import { parseRequest, plainHexBytes } from './address-input.js';
 import { parseOptions, UsageError, type OptionSpec } from './options.js';
 import { CrosstraceError } from '../errors.js';
-import type { CliIO } from './io.js';
+import { linesOf, type CliIO } from './io.js';
 import type { SourceFrame } from '../symbolize/frame.js';
 
 const NO_FRAMES: readonly SourceFrame[] = [];
@@ -55,133 +57,62 @@ lookup on standard error. http(s) debug URLs are fetched only with CROSSTRACE_AL
 `;
 
 /**
- * The batch path: answers go straight into byte buffers. Lookups that land on the same row share
- * one frames array, so each array is printed and UTF-8 encoded once and then copied; nothing is
- * joined or re-encoded per address. `fastAddress` recognises the common plain-hex request.
+ * The batch path: requests are read and answers written as bytes. A plain-hex request whose
+ * answer has the common shape (see `WasmSymbolizer.locate`) is parsed from the input bytes and
+ * answered from shared encoded parts; every other line is decoded and takes the general path.
  */
 async function answerStream(
   io: CliIO,
   symbolizer: WasmSymbolizer,
   lookup: LookupOptions,
   moduleOffsets: boolean,
-  fastAddress: (line: string) => number | null,
   slowAnswer: (line: string) => string,
   printer: SymbolizerPrinter,
 ): Promise<void> {
-  // Answers share frame objects (an inlined instance's caller frame is one object for every
-  // address below it), so each frame is printed and encoded once and then only copied.
-  const arena = new ByteArena();
-  const encoded = new Map<SourceFrame, Uint8Array>();
-  const footer = arena.encode(printer.config.style === 'LLVM' ? '\n' : '');
-  const unknown = arena.encode(printer.code('', 0, NO_FRAMES));
   // Written chunks come back for the next batch: a batch run allocates its output space once.
   const output = new ChunkWriter();
-  for await (const lines of io.stdinLines()) {
-    for (const line of lines) {
-      const address = moduleOffsets ? null : fastAddress(line);
-      if (address === null) {
-        output.write(arena.encode(slowAnswer(line)));
-        continue;
-      }
-      const frames = symbolizer.symbolizeCodeOffset(codeOffset(address), lookup);
-      if (frames.length === 0) {
-        output.write(unknown);
-        continue;
-      }
-      // The innermost frame belongs to this row alone: encode it straight into the output.
-      output.writeText(printer.frameText(frames[0], false));
-      for (let i = 1; i < frames.length; i++) {
-        const frame = frames[i];
-        let bytes = encoded.get(frame);
-        if (bytes === undefined) {
-          if (encoded.size >= MAX_ENCODED_FRAMES) {
-            encoded.clear();
-            arena.reset();
-          }
-          bytes = arena.encode(printer.frameText(frame, false));
-          encoded.set(frame, bytes);
-        }
-        output.write(bytes);
-      }
-      output.write(footer);
+  const writer = new PlainAnswerWriter(printer, output);
+  const located = new LocatedAddress();
+  const decoder = new TextDecoder();
+  let pending: Uint8Array | null = null;
+  const answerLine = (bytes: Uint8Array, start: number, end: number): void => {
+    if (end > start && bytes[end - 1] === CR) end--;
+    let address = plainHexBytes(bytes, start, end);
+    if (address >= 0 && moduleOffsets) address = symbolizer.toCodeOffset(moduleOffset(address)) ?? -1;
+    if (address >= 0 && symbolizer.locate(codeOffset(address), lookup, located)) writer.write(located);
+    else output.writeText(slowAnswer(decoder.decode(bytes.subarray(start, end))));
+  };
+  for await (const input of io.stdinChunks()) {
+    let bytes = typeof input === 'string' ? Buffer.from(input) : input;
+    if (pending) {
+      bytes = concatBytes(pending, bytes);
+      pending = null;
     }
-    // Flush at every input batch, so answers flow while input is still arriving.
+    let start = 0;
+    for (let nl = bytes.indexOf(LF); nl >= 0; nl = bytes.indexOf(LF, start)) {
+      answerLine(bytes, start, nl);
+      start = nl + 1;
+    }
+    if (start < bytes.length) pending = bytes.slice(start);
+    // Flush at every input chunk, so answers flow while input is still arriving.
     for (const chunk of output.finish()) await io.stdoutAsync(chunk);
     output.reset();
   }
-}
-
-const encoder = new TextEncoder();
-
-/** Output bytes gathered in large chunks (copying small views into one is V8's fast path). */
-class ChunkWriter {
-  private readonly chunks: Uint8Array[] = [];
-  private out = new Uint8Array(OUTPUT_CHUNK);
-  private used = 0;
-
-  write(bytes: Uint8Array): void {
-    if (this.used + bytes.length > this.out.length) {
-      this.chunks.push(this.out.subarray(0, this.used));
-      this.out = new Uint8Array(Math.max(OUTPUT_CHUNK, bytes.length));
-      this.used = 0;
-    }
-    this.out.set(bytes, this.used);
-    this.used += bytes.length;
-  }
-
-  writeText(text: string): void {
-    // UTF-8 needs at most 3 bytes per UTF-16 unit.
-    if (this.used + text.length * 3 > this.out.length) {
-      this.chunks.push(this.out.subarray(0, this.used));
-      this.out = new Uint8Array(Math.max(OUTPUT_CHUNK, text.length * 3));
-      this.used = 0;
-    }
-    this.used += encoder.encodeInto(text, this.out.subarray(this.used)).written;
-  }
-
-  finish(): Uint8Array[] {
-    if (this.used > 0) this.chunks.push(this.out.subarray(0, this.used));
-    return this.chunks;
-  }
-
-  /** After the chunks were written: the current buffer is free again (earlier full ones are dropped). */
-  reset(): void {
-    this.chunks.length = 0;
-    this.used = 0;
+  if (pending) {
+    answerLine(pending, 0, pending.length);
+    for (const chunk of output.finish()) await io.stdoutAsync(chunk);
   }
 }
 
-/**
- * UTF-8 text laid out in large shared blocks, handed out as views: caching one encoded answer
- * allocates no ArrayBuffer of its own, and copying plain Uint8Array views is V8's fast path.
- */
-class ByteArena {
-  private block = new Uint8Array(ARENA_BLOCK);
-  private used = 0;
-  private readonly encoder = new TextEncoder();
+const LF = 0x0a;
+const CR = 0x0d;
 
-  encode(text: string): Uint8Array {
-    for (;;) {
-      const { read, written } = this.encoder.encodeInto(text, this.block.subarray(this.used));
-      if (read === text.length) {
-        const view = this.block.subarray(this.used, this.used + written);
-        this.used += written;
-        return view;
-      }
-      this.block = new Uint8Array(Math.max(ARENA_BLOCK, text.length * 3));
-      this.used = 0;
-    }
-  }
-
-  reset(): void {
-    this.block = new Uint8Array(ARENA_BLOCK);
-    this.used = 0;
-  }
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const joined = new Uint8Array(a.length + b.length);
+  joined.set(a);
+  joined.set(b, a.length);
+  return joined;
 }
-
-const ARENA_BLOCK = 1 << 20;
-const OUTPUT_CHUNK = 1 << 20;
-const MAX_ENCODED_FRAMES = 1 << 17;
 
 /** `crosstrace symbolize`: exit code 0 on success, 1 when the module or its DWARF is unusable, 2 on usage errors. */
 export async function symbolizeCommand(argv: string[], io: CliIO): Promise<number> {
@@ -266,14 +197,13 @@ export async function symbolizeCommand(argv: string[], io: CliIO): Promise<numbe
     const answers = parsed.positional.map(answer);
     // llvm-symbolizer gathers command-line requests into one JSON array.
     io.stdout(style === 'JSON' ? '[' + answers.join(',') + ']\n' : answers.join(''));
-  } else if (!printer.config.printAddress && !printer.config.pretty && style !== 'JSON') {
-    await answerStream(io, symbolizer, { ...lookup, remember: false }, moduleOffsets, (line) => {
-      const address = plainHexAddress(line);
-      return address < 0 ? null : address;
-    }, answer, printer);
+  } else if (PlainAnswerWriter.handles(printer)) {
+    // One pass over mostly distinct addresses: keeping answers would only cost memory.
+    lookup.remember = false;
+    await answerStream(io, symbolizer, lookup, moduleOffsets, answer, printer);
   } else {
     const sep = style === 'JSON' ? '\n' : '';
-    for await (const lines of io.stdinLines()) {
+    for await (const lines of linesOf(io.stdinChunks())) {
       const answers = new Array<string>(lines.length);
       for (let i = 0; i < lines.length; i++) answers[i] = answer(lines[i]);
       await io.stdoutAsync(answers.join(sep) + sep);

@@ -24,8 +24,7 @@ export class SymbolizerPrinter {
     if (this.config.printAddress) out += '0x' + address.toString(16) + (this.config.pretty ? ': ' : '\n');
     if (frames.length === 0) out += this.frameText(UNKNOWN, false);
     else for (let i = 0; i < frames.length; i++) out += this.frameText(frames[i], i > 0);
-    if (this.config.style === 'LLVM') out += '\n';
-    return out;
+    return out + this.footer;
   }
 
   /** A line that is not an address is echoed (LLVM style) or reported as a JSON error. */
@@ -42,14 +41,23 @@ export class SymbolizerPrinter {
     return '??\n0 0\n' + (this.config.style === 'LLVM' ? '\n' : '');
   }
 
+  /** The function part of a frame (plain styles): its own line, or its prefix with --pretty-print. */
+  functionText(name: string | null, inlined: boolean): string {
+    const c = this.config;
+    if (!c.printFunctions) return '';
+    const prefix = c.pretty && inlined ? ' (inlined by) ' : '';
+    return prefix + (name ?? '??') + (c.pretty ? ' at ' : '\n');
+  }
+
+  /** What ends each answer: a blank line in LLVM style. */
+  get footer(): string {
+    return this.config.style === 'LLVM' ? '\n' : '';
+  }
+
   /** One frame's lines (plain styles). With --pretty-print the text depends on `inlined`. */
   frameText(f: SourceFrame, inlined: boolean): string {
     const c = this.config;
-    let out = '';
-    if (c.printFunctions) {
-      const prefix = c.pretty && inlined ? ' (inlined by) ' : '';
-      out += prefix + (f.function ?? '??') + (c.pretty ? ' at ' : '\n');
-    }
+    let out = this.functionText(f.function, inlined);
     const file = f.file ?? '??';
     if (c.verbose) {
       out += '  Filename: ' + file + '\n';

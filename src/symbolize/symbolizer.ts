@@ -27,6 +27,41 @@ export interface LookupOptions {
   remember?: boolean;
 }
 
+/**
+ * What every address whose innermost subroutine DIE is the same shares: that frame's name and
+ * start, and the frames of the callers it was inlined into (innermost first). Shared between
+ * lookups: read-only.
+ */
+export interface SubroutineAnswer {
+  /** Small and unique per symbolizer, numbered from 0: printers index their own tables with it. */
+  readonly id: number;
+  readonly function: string | null;
+  readonly linkageName: string | null;
+  readonly startFile: string | null;
+  readonly startLine: number;
+  readonly startAddress: number | null;
+  readonly callers: readonly SourceFrame[];
+  /** The outermost frame has no DWARF name, so the name section names it, address by address. */
+  readonly namedByAddress: boolean;
+}
+
+/** One address's answer in parts (see `WasmSymbolizer.locate`); reused from call to call. */
+export class LocatedAddress {
+  subroutine: SubroutineAnswer | null = null;
+  /** The innermost frame's location, from the line-table row (`??`:0:0 when no row). */
+  file: string | null = null;
+  line = 0;
+  column = 0;
+  discriminator = 0;
+}
+
+const NO_ANSWERS: (SubroutineAnswer | undefined)[] = [];
+const NO_CALLERS: readonly SourceFrame[] = [];
+
+function variantOf(inlines: boolean, kind: FunctionNameKind, wantDemangle: boolean): number {
+  return (inlines ? 1 : 0) + (wantDemangle ? 2 : 0) + (kind === 'linkage' ? 0 : kind === 'short' ? 4 : 8);
+}
+
 export interface SymbolizerOptions {
   /**
    * DWARF to use instead of the module's own sections, e.g. from a separate debug file. Its
@@ -108,29 +143,21 @@ export class WasmSymbolizer {
     const inlines = options.inlines ?? true;
     const kind = options.functionNames ?? 'linkage';
     const wantDemangle = options.demangle ?? true;
-    const variant = (inlines ? 1 : 0) + (wantDemangle ? 2 : 0) + (kind === 'linkage' ? 0 : kind === 'short' ? 4 : 8);
     const dwarf = this.dwarfContext;
     const unit = dwarf ? dwarf.unitForAddress(address) : null;
     if (!dwarf && this.locations) return this.locationFrames(this.locations, address, kind, wantDemangle);
     if (!dwarf || !unit) return this.nameSectionFrames(address, kind, wantDemangle);
-    // Consecutive lookups mostly stay in one unit: keep its tables at hand.
-    if (unit !== this.lastUnit || variant !== this.lastVariant) {
-      this.lastUnit = unit;
-      this.lastVariant = variant;
-      this.lastLineTable = dwarf.lineTable(unit);
-      this.lastIndex = dwarf.subroutines(unit);
-      this.lastCache = null;
-    }
+    this.selectUnit(dwarf, unit, variantOf(inlines, kind, wantDemangle));
     const lineTable = this.lastLineTable;
     const index = this.lastIndex;
     const leaf = index ? index.find(address) : -1;
     const row = lineTable ? lineTable.lookup(address) : -1;
     // Everything below depends only on (unit, leaf, row): share the answer between addresses.
     const remember = options.remember ?? true;
-    const cache = remember ? (this.lastCache ??= this.answerCache(unit, variant, lineTable ? lineTable.rowCount : 0)) : null;
+    const cache = remember ? (this.lastCache ??= this.answerCache(unit, this.lastVariant, lineTable ? lineTable.rowCount : 0)) : null;
     let frames = cache ? cache.get(leaf, row) : undefined;
     if (frames === undefined) {
-      const built = this.dwarfFrames(dwarf, unit, leaf, row, inlines, kind, wantDemangle, variant);
+      const built = this.dwarfFrames(dwarf, unit, leaf, row, inlines, kind, wantDemangle);
       if (built.length === 0 || built[built.length - 1].function === null) {
         this.fillFromNameSection(built, address, kind, wantDemangle);
         // The name-section name depends on the address's function, not on (leaf, row).
@@ -148,13 +175,71 @@ export class WasmSymbolizer {
     return frames;
   }
 
+  /**
+   * The answer at a code offset in parts, without building frames: what the innermost
+   * subroutine shares with every address inside it, and the line-table row. For printers that
+   * write each answer straight from shared parts. Returns false where the answer has no such
+   * shape (no DWARF unit or subroutine, or a function only the name section names): use
+   * `symbolizeCodeOffset` then.
+   */
+  locate(address: CodeOffset, options: LookupOptions, out: LocatedAddress): boolean {
+    const dwarf = this.dwarfContext;
+    const unit = dwarf ? dwarf.unitForAddress(address) : null;
+    if (!dwarf || !unit) return false;
+    const kind = options.functionNames ?? 'linkage';
+    const wantDemangle = options.demangle ?? true;
+    this.selectUnit(dwarf, unit, variantOf(options.inlines ?? true, kind, wantDemangle));
+    const index = this.lastIndex;
+    const leaf = index ? index.find(address) : -1;
+    if (leaf < 0) return false;
+    const subroutine = this.lastAnswers![leaf] ?? this.subroutineAnswer(dwarf, unit, index!, leaf, options.inlines ?? true, kind, wantDemangle);
+    if (subroutine.namedByAddress) return false;
+    out.subroutine = subroutine;
+    const lineTable = this.lastLineTable;
+    const row = lineTable ? lineTable.lookup(address) : -1;
+    if (row < 0) {
+      out.file = null;
+      out.line = out.column = out.discriminator = 0;
+    } else {
+      out.file = lineTable!.filePath(lineTable!.fileIndices[row], this.lastCompDir);
+      out.line = lineTable!.lines[row];
+      out.column = lineTable!.columns[row];
+      out.discriminator = lineTable!.discriminators[row];
+    }
+    return true;
+  }
+
   private readonly answerCaches = new Map<Unit, AnswerCache[]>();
+  private readonly subroutineAnswers = new Map<SubroutineIndex, (SubroutineAnswer | undefined)[][]>();
   private lastUnit: Unit | null = null;
   private lastVariant = -1;
   private lastLineTable: LineTable | null = null;
   private lastIndex: SubroutineIndex | null = null;
+  private lastCompDir = '';
   private lastCache: AnswerCache | null = null;
+  private lastAnswers: (SubroutineAnswer | undefined)[] | null = null;
   private cachedAnswers = 0;
+
+  /** Consecutive lookups mostly stay in one unit: keep its tables at hand. */
+  private selectUnit(dwarf: DwarfContext, unit: Unit, variant: number): void {
+    if (unit === this.lastUnit && variant === this.lastVariant) return;
+    this.lastUnit = unit;
+    this.lastVariant = variant;
+    this.lastLineTable = dwarf.lineTable(unit);
+    this.lastIndex = dwarf.subroutines(unit);
+    this.lastCompDir = dwarf.compDir(unit);
+    this.lastCache = null;
+    this.lastAnswers = this.lastIndex ? this.answersFor(this.lastIndex, variant) : NO_ANSWERS;
+  }
+
+  private answersFor(index: SubroutineIndex, variant: number): (SubroutineAnswer | undefined)[] {
+    let perVariant = this.subroutineAnswers.get(index);
+    if (!perVariant) {
+      perVariant = [];
+      this.subroutineAnswers.set(index, perVariant);
+    }
+    return (perVariant[variant] ??= []);
+  }
 
   private answerCache(unit: Unit, variant: number, rowCount: number): AnswerCache {
     let perVariant = this.answerCaches.get(unit);
@@ -167,70 +252,103 @@ export class WasmSymbolizer {
 
   private dwarfFrames(
     dwarf: DwarfContext, unit: Unit, leaf: number, row: number,
-    inlines: boolean, kind: FunctionNameKind, wantDemangle: boolean, variant: number,
+    inlines: boolean, kind: FunctionNameKind, wantDemangle: boolean,
   ): SourceFrame[] {
-    const lineTable = dwarf.lineTable(unit);
-    const compDir = dwarf.compDir(unit);
-    const index = dwarf.subroutines(unit);
-    const frames: SourceFrame[] = [];
-    const rowFile = lineTable && row >= 0 ? lineTable.filePath(lineTable.fileIndices[row], compDir) : null;
-    if (!index || leaf < 0) {
-      if (rowFile === null) return frames;
-      const frame = emptyFrame();
+    const lineTable = this.lastLineTable;
+    const index = this.lastIndex;
+    const rowFile = lineTable && row >= 0 ? lineTable.filePath(lineTable.fileIndices[row], this.lastCompDir) : null;
+    const frame = emptyFrame();
+    if (rowFile !== null) {
       frame.file = rowFile;
       frame.line = lineTable!.lines[row];
       frame.column = lineTable!.columns[row];
       frame.discriminator = lineTable!.discriminators[row];
-      frames.push(frame);
-      return frames;
     }
-    // A caller's frame depends only on the inlined instance it called (its DW_AT_call_*): one
-    // frame object per instance serves every answer below it.
-    const callers = this.callerFrames(index, variant);
-    let child = -1;
-    for (let i = leaf; i >= 0; i = index.parents[i]) {
-      const last = !index.isInlined[i] || !inlines || index.parents[i] < 0;
-      let frame = child >= 0 ? callers[child] : undefined;
-      if (frame === undefined) {
-        const details = dwarf.details(unit, index, i);
-        frame = emptyFrame();
-        if (kind !== 'none') {
-          const raw = kind === 'linkage' ? details.linkageName ?? details.shortName : details.shortName;
-          frame.linkageName = raw;
-          frame.function = raw !== null && wantDemangle ? this.demangle(raw) : raw;
-        }
-        frame.startLine = details.declLine;
-        frame.startFile = details.declFile;
-        const low = index.lowPcs[i];
-        frame.startAddress = low >= 0 ? low : null;
-        if (child < 0) {
-          if (rowFile !== null) {
-            frame.file = rowFile;
-            frame.line = lineTable!.lines[row];
-            frame.column = lineTable!.columns[row];
-            frame.discriminator = lineTable!.discriminators[row];
-          }
-        } else {
-          const call = dwarf.details(unit, index, child).call;
-          frame.file = lineTable ? lineTable.filePath(call.file, compDir) : null;
-          frame.line = call.line;
-          frame.column = call.column;
-          frame.discriminator = call.discriminator;
-        }
-        frame.inlined = !last;
-        // Unnamed frames may still take a name from the name section, per address: not shared.
-        if (child >= 0 && frame.function !== null) callers[child] = frame;
-      }
-      frames.push(frame);
-      if (last) break;
-      child = i;
-    }
+    if (!index || leaf < 0) return rowFile === null ? [] : [frame];
+    const subroutine = this.lastAnswers![leaf] ?? this.subroutineAnswer(dwarf, unit, index, leaf, inlines, kind, wantDemangle);
+    frame.function = subroutine.function;
+    frame.linkageName = subroutine.linkageName;
+    frame.startFile = subroutine.startFile;
+    frame.startLine = subroutine.startLine;
+    frame.startAddress = subroutine.startAddress;
+    frame.inlined = subroutine.callers.length > 0;
+    const frames = [frame, ...subroutine.callers];
+    // The shared outermost caller frame gets its per-address name-section name on a copy.
+    if (subroutine.namedByAddress && frames.length > 1) frames[frames.length - 1] = { ...frames[frames.length - 1] };
     return frames;
+  }
+
+  /**
+   * The parts of an answer that depend only on the innermost subroutine DIE: its name and start,
+   * and its callers' frames. A caller's frame depends only on the inlined instance it called
+   * (its DW_AT_call_*), so one frame object per instance serves every answer below it.
+   */
+  private subroutineAnswer(
+    dwarf: DwarfContext, unit: Unit, index: SubroutineIndex, leaf: number,
+    inlines: boolean, kind: FunctionNameKind, wantDemangle: boolean,
+  ): SubroutineAnswer {
+    const compDir = this.lastCompDir;
+    const lineTable = this.lastLineTable;
+    const callers: SourceFrame[] = [];
+    const leafDetails = dwarf.details(unit, index, leaf);
+    const leafName = kind === 'none' ? null : kind === 'linkage' ? leafDetails.linkageName ?? leafDetails.shortName : leafDetails.shortName;
+    let outermostNamed = leafName !== null;
+    if (inlines) {
+      const shared = this.callerFramesByChild(index, this.lastVariant);
+      for (let child = leaf; index.isInlined[child] && index.parents[child] >= 0; child = index.parents[child]) {
+        let frame = shared[child];
+        if (frame === undefined) {
+          const parent = index.parents[child];
+          frame = this.namedFrame(dwarf, unit, index, parent, kind, wantDemangle);
+          frame.file = lineTable ? lineTable.filePath(index.callFiles[child], compDir) : null;
+          frame.line = index.callLines[child];
+          frame.column = index.callColumns[child];
+          frame.discriminator = index.callDiscriminators[child];
+          frame.inlined = index.isInlined[parent] === 1 && index.parents[parent] >= 0;
+          shared[child] = frame;
+        }
+        callers.push(frame);
+        outermostNamed = frame.function !== null;
+      }
+    }
+    const low = index.lowPcs[leaf];
+    const answer: SubroutineAnswer = {
+      id: this.subroutineAnswerCount++,
+      function: leafName !== null && wantDemangle ? this.demangle(leafName) : leafName,
+      linkageName: leafName,
+      startFile: leafDetails.declFile,
+      startLine: leafDetails.declLine,
+      startAddress: low >= 0 ? low : null,
+      callers: callers.length === 0 ? NO_CALLERS : callers.slice(),
+      namedByAddress: !outermostNamed && kind !== 'none',
+    };
+    this.lastAnswers![leaf] = answer;
+    return answer;
+  }
+
+  private subroutineAnswerCount = 0;
+
+  /** A frame with the function-level fields of subroutine DIE `i` filled in. */
+  private namedFrame(
+    dwarf: DwarfContext, unit: Unit, index: SubroutineIndex, i: number, kind: FunctionNameKind, wantDemangle: boolean,
+  ): SourceFrame {
+    const details = dwarf.details(unit, index, i);
+    const frame = emptyFrame();
+    if (kind !== 'none') {
+      const raw = kind === 'linkage' ? details.linkageName ?? details.shortName : details.shortName;
+      frame.linkageName = raw;
+      frame.function = raw !== null && wantDemangle ? this.demangle(raw) : raw;
+    }
+    frame.startLine = details.declLine;
+    frame.startFile = details.declFile;
+    const low = index.lowPcs[i];
+    frame.startAddress = low >= 0 ? low : null;
+    return frame;
   }
 
   private readonly callerFrameCaches = new Map<SubroutineIndex, (SourceFrame | undefined)[][]>();
 
-  private callerFrames(index: SubroutineIndex, variant: number): (SourceFrame | undefined)[] {
+  private callerFramesByChild(index: SubroutineIndex, variant: number): (SourceFrame | undefined)[] {
     let perVariant = this.callerFrameCaches.get(index);
     if (!perVariant) {
       perVariant = [];

@@ -9,11 +9,8 @@ export async function runCli(argv: string[], stdin = ''): Promise<{ code: number
     stdout: (t) => void (stdout += t),
     stdoutAsync: async (t) => void (stdout += typeof t === 'string' ? t : Buffer.from(t).toString('utf8')),
     stderr: (t) => void (stderr += t),
-    async *stdinLines() {
-      if (stdin === '') return;
-      const lines = stdin.split('\n');
-      if (lines[lines.length - 1] === '') lines.pop();
-      yield lines;
+    async *stdinChunks() {
+      if (stdin !== '') yield stdin;
     },
   };
   const code = await main(argv, io);

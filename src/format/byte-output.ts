@@ -1,0 +1,86 @@
+/**
+ * Output bytes gathered in large chunks. Printers either copy encoded pieces in (`write`) or
+ * reserve room and write digits straight into `buffer` at `used`; a whole batch of answers is
+ * then handed to the stream in a few large writes.
+ */
+export class ChunkWriter {
+  private readonly chunks: Uint8Array[] = [];
+  buffer = new Uint8Array(OUTPUT_CHUNK);
+  used = 0;
+
+  /** Makes room for `n` more bytes in `buffer` (starting a new chunk if needed). */
+  reserve(n: number): void {
+    if (this.used + n <= this.buffer.length) return;
+    if (this.used > 0) this.chunks.push(this.buffer.subarray(0, this.used));
+    this.buffer = new Uint8Array(Math.max(OUTPUT_CHUNK, n));
+    this.used = 0;
+  }
+
+  write(bytes: Uint8Array): void {
+    const n = bytes.length;
+    if (this.used + n > this.buffer.length) this.reserve(n);
+    const buffer = this.buffer;
+    let at = this.used;
+    // Most pieces are a few dozen bytes: a loop beats TypedArray#set's call overhead there.
+    if (n <= 32) for (let i = 0; i < n; i++) buffer[at++] = bytes[i];
+    else {
+      buffer.set(bytes, at);
+      at += n;
+    }
+    this.used = at;
+  }
+
+  /** Copies bytes [start, end) of `source`. */
+  writeRange(source: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    if (this.used + n > this.buffer.length) this.reserve(n);
+    const buffer = this.buffer;
+    let at = this.used;
+    if (n <= 32) for (let i = start; i < end; i++) buffer[at++] = source[i];
+    else {
+      buffer.set(source.subarray(start, end), at);
+      at += n;
+    }
+    this.used = at;
+  }
+
+  writeText(text: string): void {
+    // UTF-8 needs at most 3 bytes per UTF-16 unit.
+    this.reserve(text.length * 3);
+    this.used += encoder.encodeInto(text, this.buffer.subarray(this.used)).written;
+  }
+
+  /** Writes a non-negative integer in decimal; room must have been reserved (at most 16 digits). */
+  decimal(value: number): void {
+    const buffer = this.buffer;
+    let at = this.used;
+    if (value < 10) {
+      buffer[at] = 0x30 + value;
+      this.used = at + 1;
+      return;
+    }
+    let digits = 1;
+    for (let v = value; v >= 10; v = Math.floor(v / 10)) digits++;
+    at += digits;
+    this.used = at;
+    for (let v = value; digits > 0; digits--) {
+      const q = Math.floor(v / 10);
+      buffer[--at] = 0x30 + (v - q * 10);
+      v = q;
+    }
+  }
+
+  finish(): Uint8Array[] {
+    if (this.used > 0) this.chunks.push(this.buffer.subarray(0, this.used));
+    return this.chunks;
+  }
+
+  /** After the chunks were written: the current buffer is free again (earlier full ones are dropped). */
+  reset(): void {
+    this.chunks.length = 0;
+    this.used = 0;
+  }
+}
+
+const encoder = new TextEncoder();
+const OUTPUT_CHUNK = 1 << 20;
