@@ -173,6 +173,8 @@ export async function symbolizeCommand(argv: string[], io: CliIO): Promise<numbe
     inlines: parsed.flags.get('inlines') ?? true,
     demangle: parsed.flags.get('demangle') ?? true,
     functionNames: functions as FunctionNameKind,
+    // One pass over addresses that rarely repeat: keeping answers would only cost memory.
+    remember: false,
   };
   const printer = new SymbolizerPrinter({
     style: style as OutputStyle,
@@ -198,8 +200,6 @@ export async function symbolizeCommand(argv: string[], io: CliIO): Promise<numbe
     // llvm-symbolizer gathers command-line requests into one JSON array.
     io.stdout(style === 'JSON' ? '[' + answers.join(',') + ']\n' : answers.join(''));
   } else if (PlainAnswerWriter.handles(printer)) {
-    // One pass over mostly distinct addresses: keeping answers would only cost memory.
-    lookup.remember = false;
     await answerStream(io, symbolizer, lookup, moduleOffsets, answer, printer);
   } else {
     const sep = style === 'JSON' ? '\n' : '';

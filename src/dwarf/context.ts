@@ -180,22 +180,32 @@ export class DwarfContext {
   details(unit: Unit, index: SubroutineIndex, i: number): SubroutineDetails {
     const split = this.splitLookup ? this.splitOf(unit) : null;
     if (split) return split.context.details(split.unit, index, i);
-    const origin = index.origins[i];
-    const specification = index.specifications[i];
-    const self = index.dieOffsets[i];
-    // One reference and no names of its own: the names are the referenced DIE's.
-    const namesStart = !index.namesItself[i] && (origin >= 0) !== (specification >= 0)
-      ? (origin >= 0 ? origin : specification) : self;
+    const names = this.declaration(unit, index, i);
     // As LLVM's getDeclFile: from the abstract origin if any, through specifications.
-    const fileStart = origin >= 0 ? origin : self;
-    const names = this.declarations.resolve(namesStart);
-    const fileSource = fileStart === namesStart ? names : this.declarations.resolve(fileStart);
+    const origin = index.origins[i];
+    const fileStart = origin >= 0 ? origin : index.dieOffsets[i];
+    const fileSource = fileStart === this.namesStart(index, i) ? names : this.declarations.resolve(fileStart);
     return {
       linkageName: names.linkageName,
       shortName: names.shortName,
       declLine: names.declLine,
       declFile: this.declFilePath(fileSource),
     };
+  }
+
+  /** The names (and declaration) of subroutine DIE `i`, as LLVM finds them. Memoized. */
+  declaration(unit: Unit, index: SubroutineIndex, i: number): Declaration {
+    const split = this.splitLookup ? this.splitOf(unit) : null;
+    if (split) return split.context.declaration(split.unit, index, i);
+    return this.declarations.resolve(this.namesStart(index, i));
+  }
+
+  /** Where the search for a subroutine DIE's names starts: its one reference if it names nothing itself. */
+  private namesStart(index: SubroutineIndex, i: number): number {
+    const origin = index.origins[i];
+    const specification = index.specifications[i];
+    return !index.namesItself[i] && (origin >= 0) !== (specification >= 0)
+      ? (origin >= 0 ? origin : specification) : index.dieOffsets[i];
   }
 
   private readonly declarations: DeclarationResolver;

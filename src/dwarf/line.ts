@@ -18,7 +18,15 @@ export class LineTable {
   directories: string[] = [];
   files: LineFile[] = [];
   rowCount = 0;
-  addresses = new Float64Array(0);
+  /**
+   * Row addresses, capped at 0xffffffff: exact below that, where all wasm32 code lies. Above
+   * are tombstone sequences (0xffffffff or 2^64 - 1 plus offsets), whose rows `wideRows` and
+   * `wideAddresses` list with their exact addresses. Four bytes a row instead of a
+   * Float64Array's eight matter: writing fresh memory is much of decoding a large program.
+   */
+  rowAddresses = new Uint32Array(0);
+  wideRows = new Uint32Array(0);
+  wideAddresses = new Float64Array(0);
   fileIndices = new Uint16Array(0);
   lines = new Uint32Array(0);
   columns = new Uint16Array(0);
@@ -30,6 +38,17 @@ export class LineTable {
   sequenceLastRow = new Uint32Array(0);
 
   private sequenceSearch: BucketIndex | null = null;
+  private exactAddresses: Float64Array | null = null;
+
+  /** Each row's exact address. */
+  get addresses(): Float64Array {
+    if (this.exactAddresses === null) {
+      const all = new Float64Array(this.rowAddresses);
+      for (let i = 0; i < this.wideRows.length; i++) all[this.wideRows[i]] = this.wideAddresses[i];
+      this.exactAddresses = all;
+    }
+    return this.exactAddresses;
+  }
 
   /** Index of the row describing `address`, or -1. */
   lookup(address: number): number {
@@ -38,15 +57,27 @@ export class LineTable {
     const lo = this.sequenceSearch.upperBound(address);
     if (lo === highs.length || address < this.sequenceLow[lo]) return -1;
     // The last row at or below the address, never the end_sequence row: upper_bound - 1.
-    const addresses = this.addresses;
     let first = this.sequenceFirstRow[lo] + 1;
     let last = this.sequenceLastRow[lo] - 1;
+    // Capped addresses compare with smaller ones as the exact ones would.
+    if (address >= 0xffffffff && this.wideRows.length !== 0) return this.upperBoundExact(address, first, last) - 1;
+    const addresses = this.rowAddresses;
     while (first < last) {
       const mid = (first + last) >>> 1;
       if (addresses[mid] <= address) first = mid + 1;
       else last = mid;
     }
     return first - 1;
+  }
+
+  private upperBoundExact(address: number, first: number, last: number): number {
+    const addresses = this.addresses;
+    while (first < last) {
+      const mid = (first + last) >>> 1;
+      if (addresses[mid] <= address) first = mid + 1;
+      else last = mid;
+    }
+    return first;
   }
 
   hasFile(index: number): boolean {
@@ -167,7 +198,12 @@ export function readLineTable(section: Uint8Array, offset: number, addressSize: 
     }
   }
   cursor.pos = programStart;
-  runProgram(cursor, table, { minInstLength, lineBase, lineRange, opcodeBase, standardLengths, addressSize });
+  const out = new Rows(end - programStart);
+  const sequences: number[] = [];
+  const rows = runProgram(cursor, table, { minInstLength, lineBase, lineRange, opcodeBase, standardLengths }, out, sequences);
+  out.finish(table, rows);
+  out.exactLows(sequences);
+  sortSequences(table, sequences);
   return table;
 }
 
@@ -202,107 +238,27 @@ interface ProgramParams {
   lineRange: number;
   opcodeBase: number;
   standardLengths: Uint8Array;
-  addressSize: number;
 }
 
 /**
- * The rows being built. A class, not closure variables: the state machine updates these fields
- * once per row, and V8 keeps object fields in registers far better than captured variables.
+ * The line-number state machine of DWARF 2–5 (section 6.2): appends rows to `out` and kept
+ * sequences to `sequences` as LLVM does, and returns the row count.
+ *
+ * A large program is usually decoded once per process, so most of it runs before V8 has
+ * optimized anything, and the optimized version arrives sooner the smaller this function is.
+ * Hence one loop over locals with no call on the common paths: the usual operands and
+ * extended opcodes are decoded in place, advances stay small integers (unoptimized code boxes
+ * every other number), and the rest goes through the cursor, which also words the errors.
+ * Nothing follows the loop: code that optimized code reaches without type feedback deopts.
  */
-class RowBuilder {
-  capacity: number;
-  addresses: Float64Array;
-  files: Uint16Array;
-  lines: Uint32Array;
-  columns: Uint16Array;
-  discriminators: Uint32Array;
-  rows = 0;
-  readonly seqLow: number[] = [];
-  readonly seqHigh: number[] = [];
-  readonly seqFirst: number[] = [];
-  readonly seqLast: number[] = [];
-  address = 0;
-  file = 1;
-  line = 1;
-  column = 0;
-  discriminator = 0;
-  sequenceStart = -1;
-  sequenceLow = 0;
-
-  constructor(capacity: number) {
-    this.capacity = capacity;
-    this.addresses = new Float64Array(capacity);
-    this.files = new Uint16Array(capacity);
-    this.lines = new Uint32Array(capacity);
-    this.columns = new Uint16Array(capacity);
-    this.discriminators = new Uint32Array(capacity);
-  }
-
-  append(endSequence: boolean): void {
-    const row = this.rows;
-    if (row === this.capacity) this.grow();
-    if (this.sequenceStart < 0) {
-      this.sequenceStart = row;
-      this.sequenceLow = this.address;
-    }
-    this.addresses[row] = this.address;
-    this.files[row] = this.file;
-    this.lines[row] = this.line;
-    this.columns[row] = this.column;
-    this.discriminators[row] = this.discriminator;
-    this.rows = row + 1;
-    this.discriminator = 0;
-    if (endSequence) this.endSequence();
-  }
-
-  private endSequence(): void {
-    // LLVM keeps only sequences that cover bytes and have a row besides the end marker.
-    if (this.sequenceLow < this.address && this.sequenceStart < this.rows - 1) {
-      this.seqLow.push(this.sequenceLow);
-      this.seqHigh.push(this.address);
-      this.seqFirst.push(this.sequenceStart);
-      this.seqLast.push(this.rows);
-    }
-    this.sequenceStart = -1;
-    this.address = 0;
-    this.file = 1;
-    this.line = 1;
-    this.column = 0;
-  }
-
-  private grow(): void {
-    this.capacity *= 2;
-    this.addresses = grow(this.addresses, this.capacity);
-    this.files = grow(this.files, this.capacity);
-    this.lines = grow(this.lines, this.capacity);
-    this.columns = grow(this.columns, this.capacity);
-    this.discriminators = grow(this.discriminators, this.capacity);
-  }
-
-  finish(table: LineTable): void {
-    const rows = this.rows;
-    table.rowCount = rows;
-    table.addresses = this.addresses.slice(0, rows);
-    table.fileIndices = this.files.slice(0, rows);
-    table.lines = this.lines.slice(0, rows);
-    table.columns = this.columns.slice(0, rows);
-    table.discriminators = this.discriminators.slice(0, rows);
-    const { seqLow, seqHigh, seqFirst, seqLast } = this;
-    const order = seqHigh.map((_, i) => i).sort((a, b) => seqHigh[a] - seqHigh[b] || a - b);
-    table.sequenceLow = Float64Array.from(order, (i) => seqLow[i]);
-    table.sequenceHigh = Float64Array.from(order, (i) => seqHigh[i]);
-    table.sequenceFirstRow = Uint32Array.from(order, (i) => seqFirst[i]);
-    table.sequenceLastRow = Uint32Array.from(order, (i) => seqLast[i]);
-  }
-}
-
-/** The line-number state machine of DWARF 2–5 (section 6.2), appending rows as LLVM does. */
-function runProgram(cursor: Cursor, table: LineTable, p: ProgramParams): void {
-  const state = new RowBuilder(Math.max(64, (cursor.remaining >> 2) | 0));
+function runProgram(cursor: Cursor, table: LineTable, p: ProgramParams, out: Rows, sequences: number[]): number {
   const bytes = cursor.bytes;
+  const end = unboxed(cursor.end);
+  const programStart = unboxed(cursor.pos);
+  let pos = programStart;
   const { minInstLength, lineBase, lineRange, opcodeBase, standardLengths } = p;
   // Precomputed per special opcode: how far it moves the address and the line.
-  const addressAdvance = new Float64Array(256);
+  const addressAdvance = new Int32Array(256);
   const lineAdvance = new Int32Array(256);
   if (lineRange !== 0) {
     for (let op = opcodeBase; op < 256; op++) {
@@ -313,74 +269,333 @@ function runProgram(cursor: Cursor, table: LineTable, p: ProgramParams): void {
   }
   const constAddPc = lineRange === 0 ? 0 : Math.floor((255 - opcodeBase) / lineRange) * minInstLength;
 
-  while (cursor.pos < cursor.end) {
-    const opcode = bytes[cursor.pos++];
+  let capacity = out.capacity;
+  let addresses = out.addresses;
+  let files = out.files;
+  let lines = out.lines;
+  let columns = out.columns;
+  let discriminators = out.discriminators;
+  let rows = 0;
+  const wide = out.wide;
+  const extended = new ExtendedOpcode();
+
+  let address = 0;
+  // Lines wrap to 32 bits as in LLVM: the Uint32Array store does that. An operand beyond 2^53
+  // comes rounded, so it is added to the wrapped line, lest the result depend on the path taken.
+  let line = 1;
+  let file = 1;
+  let column = 0;
+  // Where the current sequence's rows begin; its low address is read back from the first row.
+  let sequenceStart = 0;
+  // Only the extended opcode 0 can end a sequence, unless (hostile) every opcode is special.
+  const endSequenceOpcode = opcodeBase > 0 ? 0 : -1;
+
+  while (pos < end) {
+    const opcode = bytes[pos++];
     if (opcode >= opcodeBase) {
-      if (lineRange === 0) cursor.fail('special opcode with line_range 0', cursor.pos - 1);
-      state.address += addressAdvance[opcode];
-      state.line = (state.line + lineAdvance[opcode]) >>> 0;
-      state.append(false);
+      if (lineRange === 0) cursor.fail('special opcode with line_range 0', pos - 1);
+      address += addressAdvance[opcode];
+      line += lineAdvance[opcode];
+    } else if (opcode <= 5 && opcode >= 2) {
+      // advance_pc, advance_line, set_file, set_column: one LEB128 operand, decoded here up to
+      // three bytes (line deltas to and from line 0 take three in a large file). All lengths
+      // and all four opcodes share the code after the decoding, so that all of it runs, and
+      // has type feedback, before V8 optimizes the loop.
+      let operand = pos < end ? bytes[pos] : 0x80;
+      // Shifting left and back sign-extends a delta of 7, 14 or 21 bits.
+      let signShift = 25;
+      if (operand < 0x80) {
+        pos++;
+      } else {
+        let size = 0;
+        if (end - pos >= 3) {
+          const b1 = bytes[pos + 1];
+          if (b1 < 0x80) {
+            operand = (operand & 0x7f) | (b1 << 7);
+            size = 2;
+            signShift = 18;
+          } else {
+            const b2 = bytes[pos + 2];
+            if (b2 < 0x80) {
+              operand = (operand & 0x7f) | ((b1 & 0x7f) << 7) | (b2 << 14);
+              size = 3;
+              signShift = 11;
+            }
+          }
+        }
+        if (size !== 0) {
+          pos += size;
+        } else {
+          cursor.pos = pos;
+          if (opcode === 3) {
+            line = ((line >>> 0) + cursor.sleb()) | 0;
+            pos = unboxed(cursor.pos);
+            continue;
+          }
+          operand = cursor.uleb();
+          pos = unboxed(cursor.pos);
+        }
+      }
+      // The Uint16Array stores truncate file and column as LLVM does.
+      if (opcode === 5) column = operand;
+      else if (opcode === 3) line += (operand << signShift) >> signShift;
+      else if (opcode === 4) file = operand;
+      else address += operand * minInstLength;
+      continue;
+    } else if (opcode === 6 || opcode === 7 || opcode === 10 || opcode === 11) {
+      // negate_stmt, set_basic_block, set_prologue_end, set_epilogue_begin
+      continue;
+    } else if (opcode === 0) {
+      // DW_LNE_end_sequence, and DW_LNE_set_address as wasm32 producers write it (length 5).
+      if (pos + 2 <= end && bytes[pos] === 1 && bytes[pos + 1] === C.DW_LNE_end_sequence) {
+        pos += 2;
+      } else if (pos + 6 <= end && bytes[pos] === 5 && bytes[pos + 1] === C.DW_LNE_set_address) {
+        address = (bytes[pos + 2] | (bytes[pos + 3] << 8) | (bytes[pos + 4] << 16)) + bytes[pos + 5] * 0x1000000;
+        pos += 6;
+        continue;
+      } else {
+        pos = extended.read(cursor, pos, table);
+        if (extended.kind !== C.DW_LNE_end_sequence) {
+          if (extended.kind === C.DW_LNE_set_address) {
+            address = extended.value;
+          } else if (extended.kind === C.DW_LNE_set_discriminator) {
+            // It belongs to the next row, which goes at index `rows`.
+            if (rows === capacity) {
+              capacity = out.grow(rows, end - pos, pos - programStart);
+              addresses = out.addresses;
+              files = out.files;
+              lines = out.lines;
+              columns = out.columns;
+              discriminators = out.discriminators;
+            }
+            discriminators[rows] = extended.value;
+          }
+          continue;
+        }
+      }
+    } else if (opcode === 8) {
+      // DW_LNS_const_add_pc
+      if (lineRange === 0) cursor.fail('const_add_pc with line_range 0', pos - 1);
+      address += constAddPc;
+      continue;
+    } else if (opcode !== 1) {
+      cursor.pos = pos;
+      if (opcode === 9) {
+        // DW_LNS_fixed_advance_pc
+        address += cursor.u16();
+      } else {
+        // DW_LNS_set_isa and opcodes this reader does not know: skip their operands.
+        for (let i = opcode === 12 ? 1 : standardLengths[opcode]; i > 0; i--) cursor.uleb();
+      }
+      pos = unboxed(cursor.pos);
       continue;
     }
-    switch (opcode) {
-      case 0: {
-        const length = cursor.uleb();
-        const start = cursor.pos;
-        cursor.need(length, 'extended opcode');
-        if (length === 0) break;
-        const sub = cursor.u8();
-        if (sub === C.DW_LNE_end_sequence) {
-          state.append(true);
-        } else if (sub === C.DW_LNE_set_address) {
-          const size = length - 1;
-          if (size === 1 || size === 2 || size === 4 || size === 8) state.address = cursor.uN(size);
-        } else if (sub === C.DW_LNE_set_discriminator) {
-          state.discriminator = cursor.uleb();
-        } else if (sub === C.DW_LNE_define_file) {
-          const name = cursor.cstring();
-          const dirIndex = cursor.uleb();
-          table.files.push({ name, dirIndex });
-        }
-        cursor.pos = start + length;
-        break;
-      }
-      case C.DW_LNS_copy:
-        state.append(false);
-        break;
-      case C.DW_LNS_advance_pc:
-        state.address += cursor.uleb() * minInstLength;
-        break;
-      case C.DW_LNS_advance_line:
-        state.line = (state.line + cursor.sleb()) >>> 0;
-        break;
-      case C.DW_LNS_set_file:
-        state.file = cursor.uleb() & 0xffff;
-        break;
-      case C.DW_LNS_set_column:
-        state.column = cursor.uleb() & 0xffff;
-        break;
-      case C.DW_LNS_negate_stmt: case C.DW_LNS_set_basic_block:
-      case C.DW_LNS_set_prologue_end: case C.DW_LNS_set_epilogue_begin:
-        break;
-      case C.DW_LNS_const_add_pc:
-        if (lineRange === 0) cursor.fail('const_add_pc with line_range 0', cursor.pos - 1);
-        state.address += constAddPc;
-        break;
-      case C.DW_LNS_fixed_advance_pc:
-        state.address += cursor.u16();
-        break;
-      case C.DW_LNS_set_isa:
-        cursor.uleb();
-        break;
-      default:
-        for (let i = standardLengths[opcode]; i > 0; i--) cursor.uleb();
+    // A special opcode, DW_LNS_copy or DW_LNE_end_sequence: append a row.
+    if (rows === capacity) {
+      capacity = out.grow(rows, end - pos, pos - programStart);
+      addresses = out.addresses;
+      files = out.files;
+      lines = out.lines;
+      columns = out.columns;
+      discriminators = out.discriminators;
+    }
+    // See `LineTable.rowAddresses`.
+    let capped = address;
+    if (!(address <= 0xffffffff)) {
+      capped = 0xffffffff;
+      wide.push(rows, address);
+    }
+    addresses[rows] = capped;
+    files[rows] = file;
+    lines[rows] = line;
+    columns[rows] = column;
+    rows++;
+    if (opcode === endSequenceOpcode) {
+      // LLVM keeps only sequences that cover bytes and have a row besides the end marker. A
+      // capped low address is checked once exact, after the loop.
+      const low = addresses[sequenceStart];
+      if ((low < address || low === 0xffffffff) && sequenceStart < rows - 1) sequences.push(low, address, sequenceStart, rows);
+      sequenceStart = rows;
+      address = 0;
+      file = 1;
+      line = 1;
+      column = 0;
     }
   }
-  state.finish(table);
+  return rows;
 }
 
-function grow<T extends Float64Array | Uint32Array | Uint16Array>(array: T, capacity: number): T {
+/** The row arrays while a program runs, sized from the program length. */
+class Rows {
+  capacity: number;
+  addresses: Uint32Array<ArrayBuffer>;
+  files: Uint16Array<ArrayBuffer>;
+  lines: Uint32Array<ArrayBuffer>;
+  columns: Uint16Array<ArrayBuffer>;
+  discriminators: Uint32Array<ArrayBuffer>;
+  /** Rows whose address `addresses` caps, as (row, exact address) pairs in row order. */
+  readonly wide: number[] = [];
+
+  constructor(programLength: number) {
+    // Every row takes at least one byte of the program.
+    this.capacity = Math.min(programLength, Math.floor(programLength / BYTES_PER_ROW) + 64);
+    this.addresses = new Uint32Array(this.capacity);
+    this.files = new Uint16Array(this.capacity);
+    this.lines = new Uint32Array(this.capacity);
+    this.columns = new Uint16Array(this.capacity);
+    this.discriminators = new Uint32Array(this.capacity);
+  }
+
+  /** Makes room for the row about to be appended and those the rest of the program likely holds. */
+  grow(rows: number, remaining: number, consumed: number): number {
+    const expected = Math.ceil(((remaining * rows) / consumed) * 1.125);
+    this.capacity = rows + 1 + Math.min(remaining, Math.max(expected, rows >> 3, 64));
+    this.addresses = grown(this.addresses, this.capacity);
+    this.files = grown(this.files, this.capacity);
+    this.lines = grown(this.lines, this.capacity);
+    this.columns = grown(this.columns, this.capacity);
+    this.discriminators = grown(this.discriminators, this.capacity);
+    return this.capacity;
+  }
+
+  /**
+   * Replaces capped low addresses in `sequences` (see `runProgram`) with exact ones, dropping
+   * the sequences that then cover no bytes.
+   */
+  exactLows(sequences: number[]): void {
+    const wide = this.wide;
+    let w = 0;
+    let kept = 0;
+    for (let i = 0; i < sequences.length; i += 4) {
+      if (sequences[i] === 0xffffffff) {
+        // Both lists are in row order.
+        const first = sequences[i + 2];
+        while (w < wide.length && wide[w] < first) w += 2;
+        const low = w < wide.length && wide[w] === first ? wide[w + 1] : 0xffffffff;
+        if (!(low < sequences[i + 1])) continue;
+        sequences[i] = low;
+      }
+      if (kept !== i) {
+        sequences[kept] = sequences[i];
+        sequences[kept + 1] = sequences[i + 1];
+        sequences[kept + 2] = sequences[i + 2];
+        sequences[kept + 3] = sequences[i + 3];
+      }
+      kept += 4;
+    }
+    sequences.length = kept;
+  }
+
+  finish(table: LineTable, rows: number): void {
+    table.rowCount = rows;
+    const wide = this.wide;
+    table.wideRows = new Uint32Array(wide.length >> 1);
+    table.wideAddresses = new Float64Array(wide.length >> 1);
+    for (let i = 0; i < wide.length; i += 2) {
+      table.wideRows[i >> 1] = wide[i];
+      table.wideAddresses[i >> 1] = wide[i + 1];
+    }
+    // A view pins the unused tail, but that was never written, so it is address space more
+    // than memory; a copy writes fresh memory again. Worth it only when most is unused.
+    if (rows < this.capacity >> 1) {
+      table.rowAddresses = this.addresses.slice(0, rows);
+      table.fileIndices = this.files.slice(0, rows);
+      table.lines = this.lines.slice(0, rows);
+      table.columns = this.columns.slice(0, rows);
+      table.discriminators = this.discriminators.slice(0, rows);
+    } else {
+      table.rowAddresses = this.addresses.subarray(0, rows);
+      table.fileIndices = this.files.subarray(0, rows);
+      table.lines = this.lines.subarray(0, rows);
+      table.columns = this.columns.subarray(0, rows);
+      table.discriminators = this.discriminators.subarray(0, rows);
+    }
+  }
+}
+
+/**
+ * Program bytes per row, a little under what clang's output takes (4–9, five in a large unit):
+ * the first guess rarely needs growing, which would copy, and what it leaves unused is never
+ * written.
+ */
+const BYTES_PER_ROW = 4;
+
+function grown<T extends Uint32Array<ArrayBuffer> | Uint16Array<ArrayBuffer>>(array: T, capacity: number): T {
   const next = new (array.constructor as new (n: number) => T)(capacity);
   next.set(array);
   return next;
+}
+
+/** An extended opcode in any encoding; `kind` and `value` say what it changes. */
+class ExtendedOpcode {
+  kind = 0;
+  value = 0;
+
+  /** Reads the opcode after its 0 byte at `pos`; returns the position after it. */
+  read(cursor: Cursor, pos: number, table: LineTable): number {
+    cursor.pos = pos;
+    const length = cursor.uleb();
+    const start = cursor.pos;
+    cursor.need(length, 'extended opcode');
+    this.kind = 0;
+    if (length === 0) return start;
+    const sub = cursor.u8();
+    if (sub === C.DW_LNE_end_sequence) {
+      this.kind = sub;
+    } else if (sub === C.DW_LNE_set_address) {
+      const size = length - 1;
+      if (size === 1 || size === 2 || size === 4 || size === 8) {
+        this.kind = sub;
+        this.value = unboxed(cursor.uN(size));
+      }
+    } else if (sub === C.DW_LNE_set_discriminator) {
+      this.kind = sub;
+      this.value = cursor.uleb();
+    } else if (sub === C.DW_LNE_define_file) {
+      const name = cursor.cstring();
+      const dirIndex = cursor.uleb();
+      table.files.push({ name, dirIndex });
+    }
+    return unboxed(start + length);
+  }
+}
+
+/**
+ * `value` as a small integer when it fits one. Unoptimized V8 code keeps a number that arrived
+ * boxed (from a cursor field that once held a large value, or a 64-bit read) boxed through
+ * every later sum, allocating at each step: for the position, several times a row.
+ */
+function unboxed(value: number): number {
+  return value <= 0x7fffffff ? value | 0 : value;
+}
+
+/**
+ * Orders sequences by end address, ties in program order (as LLVM's stable sort does), without
+ * a comparator callback: the ends are sorted natively and each sequence then claims the next
+ * free slot among the equal ends.
+ */
+function sortSequences(table: LineTable, sequences: number[]): void {
+  // Kept sequences come as (low, high, first row, one past the last row).
+  const n = sequences.length >> 2;
+  const sortedHigh = new Float64Array(n);
+  for (let i = 0; i < n; i++) sortedHigh[i] = sequences[4 * i + 1];
+  sortedHigh.sort();
+  // The next free slot among each run of equal ends.
+  const nextSlot = new Map<number, number>();
+  for (let i = n - 1; i >= 0; i--) nextSlot.set(sortedHigh[i], i);
+  const sortedLow = new Float64Array(n);
+  const sortedFirst = new Uint32Array(n);
+  const sortedLast = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const high = sequences[4 * i + 1];
+    const at = nextSlot.get(high)!;
+    nextSlot.set(high, at + 1);
+    sortedLow[at] = sequences[4 * i];
+    sortedFirst[at] = sequences[4 * i + 2];
+    sortedLast[at] = sequences[4 * i + 3];
+  }
+  table.sequenceLow = sortedLow;
+  table.sequenceHigh = sortedHigh;
+  table.sequenceFirstRow = sortedFirst;
+  table.sequenceLastRow = sortedLast;
 }

@@ -21,8 +21,7 @@ export class ChunkWriter {
     if (this.used + n > this.buffer.length) this.reserve(n);
     const buffer = this.buffer;
     let at = this.used;
-    // Most pieces are a few dozen bytes: a loop beats TypedArray#set's call overhead there.
-    if (n <= 32) for (let i = 0; i < n; i++) buffer[at++] = bytes[i];
+    if (n <= SHORT_COPY) for (let i = 0; i < n; i++) buffer[at++] = bytes[i];
     else {
       buffer.set(bytes, at);
       at += n;
@@ -36,7 +35,7 @@ export class ChunkWriter {
     if (this.used + n > this.buffer.length) this.reserve(n);
     const buffer = this.buffer;
     let at = this.used;
-    if (n <= 32) for (let i = start; i < end; i++) buffer[at++] = source[i];
+    if (n <= SHORT_COPY) for (let i = start; i < end; i++) buffer[at++] = source[i];
     else {
       buffer.set(source.subarray(start, end), at);
       at += n;
@@ -83,4 +82,9 @@ export class ChunkWriter {
 }
 
 const encoder = new TextEncoder();
+/**
+ * Names and paths run to a few hundred bytes: up to this length a plain loop beats
+ * `TypedArray#set`, which costs a call into the runtime and a subarray allocation.
+ */
+const SHORT_COPY = 256;
 const OUTPUT_CHUNK = 1 << 20;

@@ -1,27 +1,36 @@
-import type { LocatedAddress, SubroutineAnswer } from '../symbolize/symbolizer.js';
+import type { FrameNames, LocatedAddress } from '../symbolize/symbolizer.js';
+import type { LineTable } from '../dwarf/line.js';
 import type { ChunkWriter } from './byte-output.js';
 import type { SymbolizerPrinter } from './symbolizer-output.js';
 
 /**
+ * Encoded pieces of one unit's answers: each subroutine DIE's function line and each file's
+ * path, laid out in one byte arena and found through typed tables (no object per piece, so
+ * nothing here burdens the garbage collector).
+ */
+class UnitPieces {
+  nameStarts = new Int32Array(0);
+  nameEnds = new Int32Array(0);
+  fileStarts = new Int32Array(0);
+  fileEnds = new Int32Array(0);
+
+  constructor(readonly names: FrameNames, readonly lineTable: LineTable | null, readonly compDir: string) {}
+}
+
+/**
  * llvm-symbolizer's plain LLVM and GNU answers written as UTF-8 straight from a located address
- * (`WasmSymbolizer.locate`). Everything but the innermost frame's row depends only on the
- * innermost subroutine, so it is printed and encoded once per subroutine; an answer is then
- * three copies and two or three numbers, with no strings or frame objects per address. The text
- * is `SymbolizerPrinter`'s, so both paths print the same bytes.
+ * (`WasmSymbolizer.locate`): function lines and file paths are encoded once per DIE and per
+ * file, and an answer is copies of those plus the numbers, with no strings or frame objects per
+ * address. The text is `SymbolizerPrinter.frameText`'s, byte for byte.
  */
 export class PlainAnswerWriter {
-  /**
-   * Per subroutine answer id: where its head (the innermost frame's function line) and tail
-   * (callers' frames and the footer) lie in `text`; head end = tail start. Typed tables, not an
-   * object per subroutine: they stay out of the garbage collector's way.
-   */
-  private headStarts = new Int32Array(1024).fill(-1);
-  private tailStarts = new Int32Array(1024);
-  private tailEnds = new Int32Array(1024);
   private text = new Uint8Array(1 << 16);
   private textUsed = 0;
-  private readonly files = new Map<string | null, Uint8Array>();
+  private readonly units = new Map<FrameNames, UnitPieces>();
+  private last: UnitPieces | null = null;
   private readonly gnu: boolean;
+  private readonly printFunctions: boolean;
+  private readonly footer: boolean;
 
   /** Whether answers in this configuration can be written here (else use the printer's text). */
   static handles(printer: SymbolizerPrinter): boolean {
@@ -29,71 +38,145 @@ export class PlainAnswerWriter {
     return c.style !== 'JSON' && !c.verbose && !c.pretty && !c.printAddress;
   }
 
-  constructor(private readonly printer: SymbolizerPrinter, private readonly out: ChunkWriter) {
+  constructor(printer: SymbolizerPrinter, private readonly out: ChunkWriter) {
     this.gnu = printer.config.style === 'GNU';
+    this.printFunctions = printer.config.printFunctions;
+    this.footer = printer.footer !== '';
   }
 
   write(located: LocatedAddress): void {
-    const subroutine = located.subroutine!;
-    const id = subroutine.id;
-    if (id >= this.headStarts.length || this.headStarts[id] < 0) this.encode(subroutine);
+    let unit = this.last;
+    if (unit === null || unit.names !== located.names) unit = this.unitPieces(located);
+    const index = located.index!;
+    const leaf = located.leaf;
+    const table = located.lineTable;
+    const row = located.row;
+    if (this.printFunctions) this.writeName(unit, leaf);
+    // A row whose file index names no file leaves the innermost frame without a location.
+    if (table !== null && row >= 0 && this.namesFile(unit, table.fileIndices[row])) {
+      this.writeLocation(unit, table.fileIndices[row], table.lines[row], table.columns[row], table.discriminators[row]);
+    } else {
+      this.writeLocation(unit, -1, 0, 0, 0);
+    }
+    if (located.inlines) {
+      for (let child = leaf; index.isInlined[child] && index.parents[child] >= 0; child = index.parents[child]) {
+        if (this.printFunctions) this.writeName(unit, index.parents[child]);
+        this.writeLocation(unit, index.callFiles[child], index.callLines[child], index.callColumns[child], index.callDiscriminators[child]);
+      }
+    }
+    if (this.footer) {
+      const out = this.out;
+      out.reserve(1);
+      out.buffer[out.used++] = NEWLINE;
+    }
+  }
+
+  private unitPieces(located: LocatedAddress): UnitPieces {
+    let unit = this.units.get(located.names!);
+    if (!unit) {
+      unit = new UnitPieces(located.names!, located.lineTable, located.compDir);
+      this.units.set(located.names!, unit);
+    }
+    this.last = unit;
+    return unit;
+  }
+
+  /** "name\n" (or "??\n") of subroutine DIE `die`. */
+  private writeName(unit: UnitPieces, die: number): void {
+    if (die >= unit.nameStarts.length) {
+      const size = Math.max(die + 1, unit.nameStarts.length * 2, 64);
+      unit.nameStarts = grown(unit.nameStarts, size);
+      unit.nameEnds = grown(unit.nameEnds, size);
+    }
+    let start = unit.nameStarts[die];
+    if (start < 0) {
+      start = unit.nameStarts[die] = this.textUsed;
+      this.appendText((unit.names.get(die) ?? '??') + '\n');
+      unit.nameEnds[die] = this.textUsed;
+    }
+    this.out.writeRange(this.text, start, unit.nameEnds[die]);
+  }
+
+  /**
+   * Where "path:" of file index `file` starts in `text` (encoded on first use; "??:" when the
+   * line table names no such file); UNCACHED for indexes past the tables.
+   */
+  private fileStart(unit: UnitPieces, file: number): number {
+    if (file < 0 || file >= 0x10000) return UNCACHED;
+    if (file >= unit.fileStarts.length) {
+      const size = Math.max(file + 1, unit.fileStarts.length * 2, 64);
+      unit.fileStarts = grown(unit.fileStarts, size);
+      unit.fileEnds = grown(unit.fileEnds, size);
+    }
+    let start = unit.fileStarts[file];
+    if (start === UNCACHED) {
+      const path = unit.lineTable?.filePath(file, unit.compDir) ?? null;
+      start = unit.fileStarts[file] = this.textUsed;
+      this.appendText((path ?? '??') + ':');
+      // The end of an unknown file's text is stored negated: the innermost frame asks.
+      unit.fileEnds[file] = path === null ? -this.textUsed : this.textUsed;
+    }
+    return start;
+  }
+
+  /** Whether the line table names file index `file`. */
+  private namesFile(unit: UnitPieces, file: number): boolean {
+    const start = this.fileStart(unit, file);
+    if (start === UNCACHED) return file >= 0 && (unit.lineTable?.filePath(file, unit.compDir) ?? null) !== null;
+    return unit.fileEnds[file] > 0;
+  }
+
+  /** "file:line:column\n", or GNU's "file:line\n" with " (discriminator N)" when N is not 0. */
+  private writeLocation(unit: UnitPieces, file: number, line: number, column: number, discriminator: number): void {
     const out = this.out;
-    const text = this.text;
-    out.writeRange(text, this.headStarts[id], this.tailStarts[id]);
-    out.write(this.files.get(located.file) ?? this.encodeFile(located.file));
-    // ":line:column\n" or GNU's ":line (discriminator N)\n": at most 3 numbers and 20 bytes of text.
+    const start = this.fileStart(unit, file);
+    if (start !== UNCACHED) {
+      out.writeRange(this.text, start, Math.abs(unit.fileEnds[file]));
+    } else {
+      const path = file < 0 ? null : unit.lineTable?.filePath(file, unit.compDir) ?? null;
+      out.writeText((path ?? '??') + ':');
+    }
+    // At most three numbers of 16 digits and 17 bytes of text.
     out.reserve(70);
-    out.decimal(located.line);
+    out.decimal(line);
     const buffer = out.buffer;
     if (!this.gnu) {
       buffer[out.used++] = COLON;
-      out.decimal(located.column);
-    } else if (located.discriminator !== 0) {
+      out.decimal(column);
+    } else if (discriminator !== 0) {
       for (let i = 0; i < DISCRIMINATOR.length; i++) buffer[out.used++] = DISCRIMINATOR[i];
-      out.decimal(located.discriminator);
+      out.decimal(discriminator);
       buffer[out.used++] = CLOSE_PAREN;
     }
     buffer[out.used++] = NEWLINE;
-    out.writeRange(text, this.tailStarts[id], this.tailEnds[id]);
   }
 
-  private encode(subroutine: SubroutineAnswer): void {
-    const printer = this.printer;
-    const id = subroutine.id;
-    if (id >= this.headStarts.length) {
-      const size = Math.max(id + 1, this.headStarts.length * 2);
-      this.headStarts = grown(this.headStarts, size, -1);
-      this.tailStarts = grown(this.tailStarts, size, 0);
-      this.tailEnds = grown(this.tailEnds, size, 0);
-    }
-    let tail = '';
-    for (const caller of subroutine.callers) tail += printer.frameText(caller, true);
-    this.headStarts[id] = this.textUsed;
-    this.append(printer.functionText(subroutine.function, false));
-    this.tailStarts[id] = this.textUsed;
-    this.append(tail + printer.footer);
-    this.tailEnds[id] = this.textUsed;
-  }
-
-  private append(piece: string): void {
+  private appendText(piece: string): void {
     // UTF-8 needs at most 3 bytes per UTF-16 unit.
     if (this.textUsed + piece.length * 3 > this.text.length) {
       const bigger = new Uint8Array(Math.max(this.text.length * 2, this.textUsed + piece.length * 3));
       bigger.set(this.text.subarray(0, this.textUsed));
       this.text = bigger;
     }
-    this.textUsed += encoder.encodeInto(piece, this.text.subarray(this.textUsed)).written;
-  }
-
-  private encodeFile(file: string | null): Uint8Array {
-    const bytes = encoder.encode((file ?? '??') + ':');
-    this.files.set(file, bytes);
-    return bytes;
+    const text = this.text;
+    let at = this.textUsed;
+    // Names and paths are nearly always ASCII: copy those without a call into the encoder.
+    for (let i = 0; i < piece.length; i++) {
+      const c = piece.charCodeAt(i);
+      if (c >= 0x80) {
+        at = this.textUsed + encoder.encodeInto(piece, text.subarray(this.textUsed)).written;
+        break;
+      }
+      text[at++] = c;
+    }
+    this.textUsed = at;
   }
 }
 
-function grown(table: Int32Array, size: number, fill: number): Int32Array<ArrayBuffer> {
-  const next = new Int32Array(size).fill(fill);
+const UNCACHED = -1;
+
+function grown(table: Int32Array, size: number): Int32Array<ArrayBuffer> {
+  const next = new Int32Array(size).fill(-1);
   next.set(table);
   return next;
 }

@@ -33,8 +33,6 @@ export interface LookupOptions {
  * lookups: read-only.
  */
 export interface SubroutineAnswer {
-  /** Small and unique per symbolizer, numbered from 0: printers index their own tables with it. */
-  readonly id: number;
   readonly function: string | null;
   readonly linkageName: string | null;
   readonly startFile: string | null;
@@ -45,14 +43,45 @@ export interface SubroutineAnswer {
   readonly namedByAddress: boolean;
 }
 
-/** One address's answer in parts (see `WasmSymbolizer.locate`); reused from call to call. */
+/**
+ * Where an address lands in its unit's tables (see `WasmSymbolizer.locate`); reused from call
+ * to call. The frames are: the innermost subroutine DIE `leaf` at line-table row `row`, then,
+ * when `inlines`, each inlined DIE's parent at the inlined DIE's call site
+ * (`index.callFiles/callLines/callColumns/callDiscriminators`) up to the first DIE that was not
+ * inlined.
+ */
 export class LocatedAddress {
-  subroutine: SubroutineAnswer | null = null;
-  /** The innermost frame's location, from the line-table row (`??`:0:0 when no row). */
-  file: string | null = null;
-  line = 0;
-  column = 0;
-  discriminator = 0;
+  index: SubroutineIndex | null = null;
+  leaf = -1;
+  inlines = true;
+  lineTable: LineTable | null = null;
+  /** -1 when the line table has no row for the address (printed `??:0:0`). */
+  row = -1;
+  compDir = '';
+  /** Display names of the unit's subroutine DIEs under the lookup's options. */
+  names: FrameNames | null = null;
+}
+
+/**
+ * The display name of each subroutine DIE of one unit under one set of lookup options
+ * (linkage or short name, demangled or not), resolved on first use. Its identity is stable for
+ * a (unit, options) pair, so printers can key their own per-DIE caches on it.
+ */
+export class FrameNames {
+  private readonly names: (string | null | undefined)[] = [];
+
+  constructor(
+    private readonly resolveName: (die: number) => string | null,
+  ) {}
+
+  get(die: number): string | null {
+    let name = this.names[die];
+    if (name === undefined) {
+      name = this.resolveName(die);
+      this.names[die] = name;
+    }
+    return name;
+  }
 }
 
 const NO_ANSWERS: (SubroutineAnswer | undefined)[] = [];
@@ -176,36 +205,35 @@ export class WasmSymbolizer {
   }
 
   /**
-   * The answer at a code offset in parts, without building frames: what the innermost
-   * subroutine shares with every address inside it, and the line-table row. For printers that
-   * write each answer straight from shared parts. Returns false where the answer has no such
-   * shape (no DWARF unit or subroutine, or a function only the name section names): use
-   * `symbolizeCodeOffset` then.
+   * Where a code offset lands, without building frames: its unit's tables, innermost subroutine
+   * DIE and line-table row, for printers that write answers straight from the indexes. Returns
+   * false where the answer has no such shape (no DWARF unit or subroutine, or an outermost
+   * function only the name section names): use `symbolizeCodeOffset` then.
    */
   locate(address: CodeOffset, options: LookupOptions, out: LocatedAddress): boolean {
     const dwarf = this.dwarfContext;
     const unit = dwarf ? dwarf.unitForAddress(address) : null;
     if (!dwarf || !unit) return false;
     const kind = options.functionNames ?? 'linkage';
-    const wantDemangle = options.demangle ?? true;
-    this.selectUnit(dwarf, unit, variantOf(options.inlines ?? true, kind, wantDemangle));
+    const inlines = options.inlines ?? true;
+    this.selectUnit(dwarf, unit, variantOf(inlines, kind, options.demangle ?? true));
     const index = this.lastIndex;
     const leaf = index ? index.find(address) : -1;
     if (leaf < 0) return false;
-    const subroutine = this.lastAnswers![leaf] ?? this.subroutineAnswer(dwarf, unit, index!, leaf, options.inlines ?? true, kind, wantDemangle);
-    if (subroutine.namedByAddress) return false;
-    out.subroutine = subroutine;
-    const lineTable = this.lastLineTable;
-    const row = lineTable ? lineTable.lookup(address) : -1;
-    if (row < 0) {
-      out.file = null;
-      out.line = out.column = out.discriminator = 0;
-    } else {
-      out.file = lineTable!.filePath(lineTable!.fileIndices[row], this.lastCompDir);
-      out.line = lineTable!.lines[row];
-      out.column = lineTable!.columns[row];
-      out.discriminator = lineTable!.discriminators[row];
+    const names = this.lastNames!;
+    if (kind !== 'none') {
+      let outermost = leaf;
+      if (inlines) while (index!.isInlined[outermost] && index!.parents[outermost] >= 0) outermost = index!.parents[outermost];
+      if (names.get(outermost) === null) return false;
     }
+    const lineTable = this.lastLineTable;
+    out.index = index;
+    out.leaf = leaf;
+    out.inlines = inlines;
+    out.lineTable = lineTable;
+    out.row = lineTable ? lineTable.lookup(address) : -1;
+    out.compDir = this.lastCompDir;
+    out.names = names;
     return true;
   }
 
@@ -218,6 +246,7 @@ export class WasmSymbolizer {
   private lastCompDir = '';
   private lastCache: AnswerCache | null = null;
   private lastAnswers: (SubroutineAnswer | undefined)[] | null = null;
+  private lastNames: FrameNames | null = null;
   private cachedAnswers = 0;
 
   /** Consecutive lookups mostly stay in one unit: keep its tables at hand. */
@@ -230,6 +259,25 @@ export class WasmSymbolizer {
     this.lastCompDir = dwarf.compDir(unit);
     this.lastCache = null;
     this.lastAnswers = this.lastIndex ? this.answersFor(this.lastIndex, variant) : NO_ANSWERS;
+    this.lastNames = this.lastIndex ? this.namesFor(dwarf, unit, this.lastIndex, variant) : null;
+  }
+
+  private readonly frameNames = new Map<SubroutineIndex, FrameNames[]>();
+
+  private namesFor(dwarf: DwarfContext, unit: Unit, index: SubroutineIndex, variant: number): FrameNames {
+    let perVariant = this.frameNames.get(index);
+    if (!perVariant) {
+      perVariant = [];
+      this.frameNames.set(index, perVariant);
+    }
+    const kind: FunctionNameKind = variant & 8 ? 'none' : variant & 4 ? 'short' : 'linkage';
+    const wantDemangle = (variant & 2) !== 0;
+    return (perVariant[variant] ??= new FrameNames((die) => {
+      if (kind === 'none') return null;
+      const names = dwarf.declaration(unit, index, die);
+      const raw = kind === 'linkage' ? names.linkageName ?? names.shortName : names.shortName;
+      return raw !== null && wantDemangle ? this.demangle(raw) : raw;
+    }));
   }
 
   private answersFor(index: SubroutineIndex, variant: number): (SubroutineAnswer | undefined)[] {
@@ -313,7 +361,6 @@ export class WasmSymbolizer {
     }
     const low = index.lowPcs[leaf];
     const answer: SubroutineAnswer = {
-      id: this.subroutineAnswerCount++,
       function: leafName !== null && wantDemangle ? this.demangle(leafName) : leafName,
       linkageName: leafName,
       startFile: leafDetails.declFile,
@@ -325,8 +372,6 @@ export class WasmSymbolizer {
     this.lastAnswers![leaf] = answer;
     return answer;
   }
-
-  private subroutineAnswerCount = 0;
 
   /** A frame with the function-level fields of subroutine DIE `i` filled in. */
   private namedFrame(
