@@ -1,6 +1,13 @@
 import { Cursor } from '../wasm/cursor.js';
 import { BucketIndex } from './bucket-index.js';
 
+/** Address ranges and the units they belong to, as parallel lists. */
+export interface UnitRanges {
+  unitOffsets: number[];
+  lows: number[];
+  highs: number[];
+}
+
 /**
  * Address → compile unit, built as LLVM's `DWARFDebugAranges` builds it: `.debug_aranges` sets
  * where present, each remaining unit's own ranges otherwise, then overlaps resolved in favour
@@ -12,12 +19,61 @@ export class UnitAddressMap {
   private unitOffsets = new Float64Array(0);
   private search: BucketIndex | null = null;
 
-  constructor(ranges: { unitOffset: number; low: number; high: number }[]) {
+  constructor(ranges: UnitRanges) {
+    if (!this.fromDisjointRanges(ranges)) this.fromAnyRanges(ranges);
+  }
+
+  /**
+   * The usual module: no two ranges overlap (a unit's ranges need not be in order). Then there is
+   * no overlap to resolve, and the sweep below would only join touching ranges of one unit: done
+   * here with a numeric sort of packed (low, index) keys, without objects or a comparator. False,
+   * having built nothing, for anything else.
+   */
+  private fromDisjointRanges(ranges: UnitRanges): boolean {
+    const { unitOffsets, lows, highs } = ranges;
+    const n = lows.length;
+    if (n >= INDEX_LIMIT) return false;
+    const keys = new Float64Array(n);
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      const low = lows[i];
+      if (!(low < highs[i])) continue;
+      if (low >>> 0 !== low) return false;
+      keys[m++] = low * INDEX_LIMIT + i;
+    }
+    const sorted = keys.subarray(0, m).sort();
+    const outLows = new Float64Array(m);
+    const outHighs = new Float64Array(m);
+    const outUnits = new Float64Array(m);
+    let count = 0;
+    for (let k = 0; k < m; k++) {
+      const i = sorted[k] % INDEX_LIMIT;
+      const low = lows[i];
+      const high = highs[i];
+      if (count > 0 && low < outHighs[count - 1]) return false;
+      if (count > 0 && outHighs[count - 1] === low && outUnits[count - 1] === unitOffsets[i]) {
+        outHighs[count - 1] = high;
+      } else {
+        outLows[count] = low;
+        outHighs[count] = high;
+        outUnits[count] = unitOffsets[i];
+        count++;
+      }
+    }
+    this.lows = outLows.slice(0, count);
+    this.highs = outHighs.slice(0, count);
+    this.unitOffsets = outUnits.slice(0, count);
+    return true;
+  }
+
+  private fromAnyRanges(ranges: UnitRanges): void {
     const events: { address: number; unit: number; start: boolean }[] = [];
-    for (const r of ranges) {
-      if (r.low < r.high) {
-        events.push({ address: r.low, unit: r.unitOffset, start: true });
-        events.push({ address: r.high, unit: r.unitOffset, start: false });
+    for (let i = 0; i < ranges.lows.length; i++) {
+      const low = ranges.lows[i];
+      const high = ranges.highs[i];
+      if (low < high) {
+        events.push({ address: low, unit: ranges.unitOffsets[i], start: true });
+        events.push({ address: high, unit: ranges.unitOffsets[i], start: false });
       }
     }
     events.sort((a, b) => a.address - b.address);
@@ -64,6 +120,9 @@ export class UnitAddressMap {
   }
 }
 
+/** Range indices packed below a 32-bit low address in one exact double: 2^32 * 2^21 = 2^53. */
+const INDEX_LIMIT = 2 ** 21;
+
 class MinHeap {
   private readonly items: number[] = [];
 
@@ -101,8 +160,8 @@ class MinHeap {
 }
 
 /** The (unit offset, low, high) ranges `.debug_aranges` declares, and which units it covered. */
-export function readAranges(section: Uint8Array): { ranges: { unitOffset: number; low: number; high: number }[]; covered: Set<number> } {
-  const ranges: { unitOffset: number; low: number; high: number }[] = [];
+export function readAranges(section: Uint8Array): { ranges: UnitRanges; covered: Set<number> } {
+  const ranges: UnitRanges = { unitOffsets: [], lows: [], highs: [] };
   const covered = new Set<number>();
   const cursor = new Cursor(section, 0, section.length, '.debug_aranges');
   while (cursor.remaining > 0) {
@@ -128,7 +187,9 @@ export function readAranges(section: Uint8Array): { ranges: { unitOffset: number
       const address = cursor.uN(addressSize);
       const size = cursor.uN(addressSize);
       if (address === 0 && size === 0) break;
-      ranges.push({ unitOffset, low: address, high: address + size });
+      ranges.unitOffsets.push(unitOffset);
+      ranges.lows.push(address);
+      ranges.highs.push(address + size);
     }
     covered.add(unitOffset);
     cursor.pos = end;

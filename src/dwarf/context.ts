@@ -110,7 +110,7 @@ export class DwarfContext {
   }
 
   private buildUnitMap(): UnitAddressMap {
-    let fromAranges: ReturnType<typeof readAranges> = { ranges: [], covered: new Set() };
+    let fromAranges: ReturnType<typeof readAranges> = { ranges: { unitOffsets: [], lows: [], highs: [] }, covered: new Set() };
     if (this.info.sections.aranges.length > 0) {
       try {
         fromAranges = readAranges(this.info.sections.aranges);
@@ -124,7 +124,11 @@ export class DwarfContext {
       if (fromAranges.covered.has(unit.offset)) continue;
       try {
         const r = this.info.unitRanges(unit, seenLists);
-        for (let i = 0; i < r.length; i += 2) ranges.push({ unitOffset: unit.offset, low: r[i], high: r[i + 1] });
+        for (let i = 0; i < r.length; i += 2) {
+          ranges.unitOffsets.push(unit.offset);
+          ranges.lows.push(r[i]);
+          ranges.highs.push(r[i + 1]);
+        }
       } catch (error) {
         this.note(error);
       }

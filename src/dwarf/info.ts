@@ -11,6 +11,7 @@ const latin1 = new TextDecoder('latin1');
 // eslint-disable-next-line no-control-regex
 const NON_ASCII = /[^\u0000-\u007f]/;
 const MAX_UTF8_STRING = 1 << 16;
+const NEAR_NUL = 256;
 
 /** One decoded attribute. `value` is interpreted per `form` (see `readForm`). */
 export interface Attribute {
@@ -133,12 +134,7 @@ export class DebugInfo {
   /** Root-DIE attributes of a unit, decoded once. */
   unitRoot(unit: Unit): UnitRoot {
     if (unit.root) return unit.root;
-    const root: UnitRoot = {
-      tag: 0, name: null, compDir: '', stmtList: -1, baseAddress: null,
-      // Without explicit bases (split units), a base points just past the contribution header.
-      strOffsetsBase: unit.version >= 5 ? 2 * unit.offsetSize : 0, addrBase: unit.version >= 5 ? 2 * unit.offsetSize : 0,
-      rnglistsBase: 0, dwoName: null, dwoId: unit.dwoId, rangesBase: 0,
-    };
+    const root = new RootValues(this, unit);
     // Bases first: the name and comp_dir may be strx forms that need str_offsets_base.
     unit.root = root;
     const die = this.readDie(unit, unit.firstDieOffset);
@@ -151,12 +147,12 @@ export class DebugInfo {
     }
     for (const a of die.attributes) {
       switch (a.at) {
-        case C.DW_AT_name: root.name = this.string(unit, a); break;
-        case C.DW_AT_comp_dir: root.compDir = this.string(unit, a) ?? ''; break;
+        case C.DW_AT_name: root.nameAttribute = a; break;
+        case C.DW_AT_comp_dir: root.compDirAttribute = a; break;
         case C.DW_AT_stmt_list: root.stmtList = a.value; break;
         case C.DW_AT_low_pc: root.baseAddress = this.address(unit, a); break;
         case C.DW_AT_entry_pc: if (root.baseAddress === null) root.baseAddress = this.address(unit, a); break;
-        case C.DW_AT_dwo_name: case C.DW_AT_GNU_dwo_name: root.dwoName = this.string(unit, a); break;
+        case C.DW_AT_dwo_name: case C.DW_AT_GNU_dwo_name: root.dwoNameAttribute = a; break;
         case C.DW_AT_GNU_dwo_id: if (a.form === C.DW_FORM_data8) root.dwoId = this.id64(unit, die.offset, a.at); break;
       }
     }
@@ -225,10 +221,13 @@ export class DebugInfo {
   private readonly sectionNuls = new Map<Uint8Array, Uint32Array>();
 
   /**
-   * Position of the first NUL at or after `offset`, or -1. From a one-time index of the section's
+   * Position of the first NUL at or after `offset`, or -1. Names are short, so a few bytes are
+   * looked at first; only a string longer than that consults a one-time index of the section's
    * NULs, so offsets far from any terminator never rescan the section.
    */
   private nextNul(section: Uint8Array, offset: number): number {
+    const near = Math.min(section.length, offset + NEAR_NUL);
+    for (let i = offset; i < near; i++) if (section[i] === 0) return i;
     let nuls = this.sectionNuls.get(section);
     if (!nuls) {
       let count = 0;
@@ -259,9 +258,13 @@ export class DebugInfo {
 
   /** An address-class attribute's value (resolving `.debug_addr` indices); null if unresolvable. */
   address(unit: Unit, a: Attribute): number | null {
-    if (a.form === C.DW_FORM_addr) return a.value;
-    if (!isAddressForm(a.form)) return null;
-    return this.pooledAddress(unit, a.value);
+    return this.addressOf(unit, a.form, a.value);
+  }
+
+  addressOf(unit: Unit, form: number, value: number): number | null {
+    if (form === C.DW_FORM_addr) return value;
+    if (!isAddressForm(form)) return null;
+    return this.pooledAddress(unit, value);
   }
 
   pooledAddress(unit: Unit, index: number): number | null {
@@ -284,25 +287,32 @@ export class DebugInfo {
    */
   dieRanges(unit: Unit, lowPc: Attribute | null, highPc: Attribute | null, ranges: Attribute | null): number[] {
     if (lowPc && highPc) {
-      const low = this.address(unit, lowPc);
+      const low = this.addressOf(unit, lowPc.form, lowPc.value);
       if (low !== null && low !== tombstone(unit.addressSize)) {
         let high: number | null = null;
         if (isConstantForm(highPc.form)) high = low + highPc.value;
-        else if (isAddressForm(highPc.form)) high = this.address(unit, highPc);
+        else if (isAddressForm(highPc.form)) high = this.addressOf(unit, highPc.form, highPc.value);
         if (high !== null) return [low, high];
       }
     }
-    if (!ranges) return [];
+    return ranges ? this.rangeList(unit, ranges.form, ranges.value) : [];
+  }
+
+  /**
+   * The ranges a DW_AT_ranges value names, as flat [low, high, …] appended to `result`, tombstoned
+   * entries dropped.
+   */
+  rangeList(unit: Unit, form: number, value: number, result: number[] = []): number[] {
     const root = this.unitRoot(unit);
-    if (ranges.form === C.DW_FORM_rnglistx) {
-      const offset = readRngListIndex(this.sections.rnglists, root.rnglistsBase, ranges.value, unit.offsetSize);
-      if (offset === null) return [];
-      return readRngList(this.sections.rnglists, offset, unit, root.baseAddress, (i) => this.pooledAddress(unit, i));
+    if (form === C.DW_FORM_rnglistx) {
+      const offset = readRngListIndex(this.sections.rnglists, root.rnglistsBase, value, unit.offsetSize);
+      if (offset === null) return result;
+      return readRngList(this.sections.rnglists, offset, unit, root.baseAddress, (i) => this.pooledAddress(unit, i), result);
     }
     if (unit.version >= 5) {
-      return readRngList(this.sections.rnglists, ranges.value, unit, root.baseAddress, (i) => this.pooledAddress(unit, i));
+      return readRngList(this.sections.rnglists, value, unit, root.baseAddress, (i) => this.pooledAddress(unit, i), result);
     }
-    return readRangeList(this.sections.ranges, root.rangesBase + ranges.value, unit.addressSize, root.baseAddress);
+    return readRangeList(this.sections.ranges, root.rangesBase + value, unit.addressSize, root.baseAddress, result);
   }
 
   /** Ranges of a unit's root DIE: what the unit covers. */
@@ -324,5 +334,52 @@ export class DebugInfo {
       seenLists.add(key);
     }
     return this.dieRanges(unit, low, high, ranges);
+  }
+}
+
+/**
+ * A unit's root-DIE values. Its strings are decoded on first use: finding the unit that covers
+ * an address reads every unit's root, but needs none of their names.
+ */
+class RootValues implements UnitRoot {
+  tag = 0;
+  stmtList = -1;
+  baseAddress: number | null = null;
+  // Without explicit bases (split units), a base points just past the contribution header.
+  strOffsetsBase: number;
+  addrBase: number;
+  rnglistsBase = 0;
+  dwoId: string | null;
+  rangesBase = 0;
+  nameAttribute: Attribute | null = null;
+  compDirAttribute: Attribute | null = null;
+  dwoNameAttribute: Attribute | null = null;
+  private decodedName: string | null | undefined;
+  private decodedCompDir: string | undefined;
+  private decodedDwoName: string | null | undefined;
+
+  constructor(private readonly info: DebugInfo, private readonly unit: Unit) {
+    this.strOffsetsBase = unit.version >= 5 ? 2 * unit.offsetSize : 0;
+    this.addrBase = unit.version >= 5 ? 2 * unit.offsetSize : 0;
+    this.dwoId = unit.dwoId;
+  }
+
+  get name(): string | null {
+    if (this.decodedName === undefined) this.decodedName = this.decode(this.nameAttribute);
+    return this.decodedName;
+  }
+
+  get compDir(): string {
+    if (this.decodedCompDir === undefined) this.decodedCompDir = this.decode(this.compDirAttribute) ?? '';
+    return this.decodedCompDir;
+  }
+
+  get dwoName(): string | null {
+    if (this.decodedDwoName === undefined) this.decodedDwoName = this.decode(this.dwoNameAttribute);
+    return this.decodedDwoName;
+  }
+
+  private decode(a: Attribute | null): string | null {
+    return a ? this.info.string(this.unit, a) : null;
   }
 }

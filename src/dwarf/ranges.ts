@@ -5,18 +5,43 @@ import { tombstone } from './forms.js';
 // Range lists are bounded by their section: a hostile list can be long, never endless, so the
 // only limits needed are the section ends the cursor enforces.
 
-/** DWARF 2–4 `.debug_ranges`: pairs relative to the base address, (0, 0) ends the list. */
-export function readRangeList(section: Uint8Array, offset: number, addressSize: number, baseAddress: number | null): number[] {
-  const cursor = new Cursor(section, 0, section.length, '.debug_ranges');
-  cursor.seek(offset, 'range list offset');
-  const result: number[] = [];
+/**
+ * DWARF 2–4 `.debug_ranges`: pairs relative to the base address, (0, 0) ends the list. The
+ * ranges are appended to `result` (flat [low, high, …]), which is returned.
+ */
+export function readRangeList(
+  section: Uint8Array,
+  offset: number,
+  addressSize: number,
+  baseAddress: number | null,
+  result: number[] = [],
+): number[] {
+  const bytes = section;
+  const length = section.length;
+  // A unit walk reads thousands of short lists: a cursor is made only to report damage and for
+  // other address sizes.
+  if (!(offset >= 0 && offset <= length)) new Cursor(section, 0, length, '.debug_ranges').seek(offset, 'range list offset');
+  let cursor: Cursor | null = null;
   const baseSelection = tombstone(addressSize);
   // Linkers mark discarded entries with max-1, since max itself selects a base address.
   const discarded = addressSize === 8 ? baseSelection : baseSelection - 1;
   let base = baseAddress;
+  let p = offset;
   for (;;) {
-    const start = cursor.uN(addressSize);
-    const end = cursor.uN(addressSize);
+    let start: number;
+    let end: number;
+    if (addressSize === 4 && p + 8 <= length) {
+      // wasm32's only address size.
+      start = (bytes[p] | (bytes[p + 1] << 8) | (bytes[p + 2] << 16)) + bytes[p + 3] * 0x1000000;
+      end = (bytes[p + 4] | (bytes[p + 5] << 8) | (bytes[p + 6] << 16)) + bytes[p + 7] * 0x1000000;
+      p += 8;
+    } else {
+      cursor ??= new Cursor(section, 0, length, '.debug_ranges');
+      cursor.pos = p;
+      start = cursor.uN(addressSize);
+      end = cursor.uN(addressSize);
+      p = cursor.pos;
+    }
     if (start === 0 && end === 0) break;
     if (start === baseSelection) {
       base = end;
@@ -40,19 +65,19 @@ export function readRngListIndex(section: Uint8Array, base: number, index: numbe
   return base + new Cursor(section, at, section.length, ".debug_rnglists").uN(offsetSize);
 }
 
-/** DWARF 5 `.debug_rnglists` entries at `offset`, resolved to absolute [low, high) pairs. */
+/** DWARF 5 `.debug_rnglists` entries at `offset`, resolved to absolute [low, high) pairs appended to `result`. */
 export function readRngList(
   section: Uint8Array,
   offset: number,
   unit: { addressSize: number },
   baseAddress: number | null,
   pooled: (index: number) => number | null,
+  result: number[] = [],
 ): number[] {
   const cursor = new Cursor(section, 0, section.length, '.debug_rnglists');
   cursor.seek(offset, 'range list offset');
   const size = unit.addressSize;
   const dead = tombstone(size);
-  const result: number[] = [];
   let base = baseAddress;
   for (;;) {
     const kind = cursor.u8();

@@ -1,11 +1,10 @@
 import { Cursor } from '../wasm/cursor.js';
 import type { Abbrev } from './abbrev.js';
 import * as C from './constants.js';
-import { fixedFormSize, isUnitRelativeRef, lastForm, readForm } from './forms.js';
+import { fixedFormSize, isAddressForm, isConstantForm, isUnitRelativeRef, lastForm, readForm, tombstone } from './forms.js';
 import type { DebugInfo } from './info.js';
 import type { Unit } from './unit.js';
 import { CrosstraceError, DwarfFormatError } from '../errors.js';
-import type { SubroutineDetails } from './context.js';
 import { RangeMap, RangeMapBuilder } from './range-map.js';
 
 /**
@@ -17,31 +16,85 @@ import { RangeMap, RangeMapBuilder } from './range-map.js';
  */
 export class SubroutineIndex {
   /** Number of subroutine DIEs; each array below has one slot per DIE, in pre-order. */
-  count = 0;
+  readonly count: number;
   /** `.debug_info` offset of each subroutine DIE. */
-  dieOffsets = new Float64Array(64);
-  isInlined = new Uint8Array(64);
+  readonly dieOffsets: Float64Array;
+  readonly isInlined: Uint8Array;
   /** Index of the nearest enclosing subroutine DIE, or -1. */
-  parents = new Int32Array(64);
+  readonly parents: Int32Array;
   /** Low address of each DIE's DW_AT_low_pc (for `--verbose`'s start address), or -1. */
-  lowPcs = new Float64Array(64);
+  readonly lowPcs: Float64Array;
   /**
    * What the walk already decoded, so a frame never re-reads its DIE: references (absolute
    * offsets, -1 when absent), whether the DIE names itself, its call site.
    */
-  origins = new Float64Array(64);
-  specifications = new Float64Array(64);
-  namesItself = new Uint8Array(64);
-  callFiles = new Float64Array(64);
-  callLines = new Float64Array(64);
-  callColumns = new Float64Array(64);
-  callDiscriminators = new Float64Array(64);
-  /** Filled lazily by `DwarfContext.details`. */
-  readonly details: (SubroutineDetails | undefined)[] = [];
+  readonly origins: Float64Array;
+  readonly specifications: Float64Array;
+  readonly namesItself: Uint8Array;
+  readonly callFiles: Float64Array;
+  readonly callLines: Float64Array;
+  readonly callColumns: Float64Array;
+  readonly callDiscriminators: Float64Array;
 
-  private readonly builder: RangeMapBuilder | null = new RangeMapBuilder();
   private readonly map: RangeMap;
 
+  constructor(info: DebugInfo, unit: Unit) {
+    const walk = new Walk(info, unit);
+    this.map = walk.run();
+    this.count = walk.count;
+    this.dieOffsets = walk.dieOffsets;
+    this.isInlined = walk.isInlined;
+    this.parents = walk.parents;
+    this.lowPcs = walk.lowPcs;
+    this.origins = walk.origins;
+    this.specifications = walk.specifications;
+    this.namesItself = walk.namesItself;
+    this.callFiles = walk.callFiles;
+    this.callLines = walk.callLines;
+    this.callColumns = walk.callColumns;
+    this.callDiscriminators = walk.callDiscriminators;
+  }
+
+  /** The innermost subroutine DIE covering `address` (index into the arrays above), or -1. */
+  find(address: number): number {
+    return this.map.find(address);
+  }
+}
+
+/**
+ * One pass over a unit's DIEs filling a `SubroutineIndex`. DIEs of other tags are stepped over by
+ * their plan without decoding; a subroutine's plan decodes only the attributes the index keeps.
+ * Anything a plan does not cover, or any read past the unit's end, is left to the generic reader
+ * (`readForm`), which throws the error the damage deserves.
+ */
+class Walk {
+  // The index's arrays, as `SubroutineIndex` describes them.
+  count = 0;
+  dieOffsets: Float64Array;
+  isInlined: Uint8Array;
+  parents: Int32Array;
+  lowPcs: Float64Array;
+  origins: Float64Array;
+  specifications: Float64Array;
+  namesItself: Uint8Array;
+  callFiles: Float64Array;
+  callLines: Float64Array;
+  callColumns: Float64Array;
+  callDiscriminators: Float64Array;
+
+  private readonly builder = new RangeMapBuilder();
+  private readonly bytes: Uint8Array;
+  private readonly end: number;
+  private readonly cursor: Cursor;
+  private readonly dead: number;
+  private readonly plans: (DiePlan | undefined)[] = [];
+  /**
+   * The slot values of the subroutine DIE being read. A plain array: until V8 optimizes the walk,
+   * each number read from a Float64Array would be a new heap object.
+   */
+  private readonly values: number[] = new Array<number>(SLOTS).fill(0);
+  /** One DIE's range list, reused. */
+  private readonly ranges: number[] = [];
   /**
    * Real DWARF spends bytes on every range: one DIE per low/high pair, a list entry per listed
    * range. DIEs that all point at one long range list would make the map quadratic; past this
@@ -49,114 +102,192 @@ export class SubroutineIndex {
    */
   private rangeBudget: number;
 
-  constructor(info: DebugInfo, unit: Unit) {
+  constructor(private readonly info: DebugInfo, private readonly unit: Unit) {
+    // Optimized C spends about 60 bytes of DIEs per subroutine; a little over is cheaper than
+    // growing eleven arrays, and less is met by doubling.
+    const capacity = Math.max(64, Math.ceil((unit.end - unit.offset) / 48));
+    this.dieOffsets = new Float64Array(capacity);
+    this.isInlined = new Uint8Array(capacity);
+    this.parents = new Int32Array(capacity);
+    this.lowPcs = new Float64Array(capacity);
+    this.origins = new Float64Array(capacity);
+    this.specifications = new Float64Array(capacity);
+    this.namesItself = new Uint8Array(capacity);
+    this.callFiles = new Float64Array(capacity);
+    this.callLines = new Float64Array(capacity);
+    this.callColumns = new Float64Array(capacity);
+    this.callDiscriminators = new Float64Array(capacity);
+    this.bytes = info.sections.info;
+    this.end = unit.end;
+    this.cursor = new Cursor(this.bytes, unit.firstDieOffset, unit.end, '.debug_info');
+    this.dead = tombstone(unit.addressSize);
     this.rangeBudget = 16 + (unit.end - unit.offset) + ((info.sections.ranges.length + info.sections.rnglists.length) >> 1);
-    // Subroutine DIEs take a few dozen bytes each with their children: size the arrays once.
-    this.resize(Math.max(64, (unit.end - unit.offset) >> 6));
-    const abbrevs = info.abbrevs(unit);
-    info.unitRoot(unit);
-    const cursor = new Cursor(info.sections.info, unit.firstDieOffset, unit.end, '.debug_info');
-    const formKey = unit.version * 100 + unit.addressSize * 10 + unit.offsetSize;
+  }
+
+  run(): RangeMap {
+    this.info.abbrevs(this.unit);
+    this.info.unitRoot(this.unit);
+    const bytes = this.bytes;
+    const end = this.end;
+    const plans = this.plans;
     // enclosing[d] = nearest subroutine index among the ancestors at depth < d.
     const enclosing: number[] = [-1];
     let depth = 0;
-    while (cursor.pos < cursor.end) {
-      const dieOffset = cursor.pos;
-      const code = cursor.uleb();
+    let pos = this.unit.firstDieOffset;
+    while (pos < end) {
+      const dieOffset = pos;
+      // One loop for codes of any length, rather than a fast path for one byte: V8 optimizes this
+      // loop while it runs, and a path it has not seen run yet would throw that work away.
+      let code = 0;
+      let scale = 1;
+      let byte = 0x80;
+      while (byte >= 0x80 && pos < end) {
+        byte = bytes[pos++];
+        code += (byte & 0x7f) * scale;
+        scale *= 128;
+      }
+      if (byte >= 0x80) {
+        this.cursor.pos = dieOffset;
+        this.cursor.uleb();
+      }
       if (code === 0) {
         if (depth > 0) depth--;
         continue;
       }
-      const abbrev = abbrevs.get(code) ?? cursor.fail(`unknown abbreviation code ${code}`, dieOffset);
+      const plan = plans[code] ?? this.planFor(code, dieOffset);
       let self = -1;
-      if (abbrev.tag === C.DW_TAG_subprogram || abbrev.tag === C.DW_TAG_inlined_subroutine) {
-        self = this.readSubroutine(info, unit, cursor, abbrev, dieOffset, enclosing[depth]);
+      if (plan.subroutine) {
+        pos = this.readSubroutine(plan, pos, dieOffset, enclosing[depth]);
+        self = this.count - 1;
+      } else if (plan.fixedSize >= 0) {
+        const next = pos + plan.fixedSize;
+        pos = next <= end ? next : this.skipGenerically(plan, pos);
       } else {
-        skipAttributes(cursor, abbrev, unit, formKey);
+        const start = pos;
+        const ops = plan.ops;
+        if (ops === null) pos = -1;
+        for (let k = 0; pos >= 0 && k < ops!.length; k += 2) {
+          const op = ops![k];
+          if (op === OP_SKIP) pos += ops![k + 1];
+          // Location expressions are the usual variable-size attribute, and short.
+          else if (op === OP_SKIP_BLOCK_LEB && pos < end && bytes[pos] < 0x80) pos += 1 + bytes[pos];
+          else pos = skipRarely(op, bytes, pos, end);
+          if (pos > end) pos = -1;
+        }
+        if (pos < 0) pos = this.skipGenerically(plan, start);
       }
-      if (abbrev.hasChildren) {
+      if (plan.hasChildren) {
         depth++;
         enclosing[depth] = self >= 0 ? self : enclosing[depth - 1];
       }
     }
-    this.map = this.builder!.freeze();
-    this.builder = null;
+    return this.builder.freeze();
   }
 
-  private readSubroutine(info: DebugInfo, unit: Unit, cursor: Cursor, abbrev: Abbrev, dieOffset: number, parent: number): number {
-    let lowForm = 0, lowValue = 0, highForm = 0, highValue = 0, rangesForm = 0, rangesValue = 0;
-    let origin = -1, specification = -1, namesItself = false;
-    let callFile = 0, callLine = 0, callColumn = 0, callDiscriminator = 0;
-    const specs = abbrev.specs;
-    for (let i = 0; i < specs.length; i += 2) {
-      const value = readForm(cursor, specs[i + 1], unit, abbrev.implicitConsts ? abbrev.implicitConsts[i >> 1] : 0);
-      switch (specs[i]) {
-        case C.DW_AT_low_pc: lowForm = lastForm; lowValue = value; break;
-        case C.DW_AT_high_pc: highForm = lastForm; highValue = value; break;
-        case C.DW_AT_ranges: rangesForm = lastForm; rangesValue = value; break;
-        case C.DW_AT_abstract_origin: origin = referenceTarget(unit, lastForm, value); break;
-        case C.DW_AT_specification: specification = referenceTarget(unit, lastForm, value); break;
-        case C.DW_AT_name: case C.DW_AT_linkage_name: case C.DW_AT_MIPS_linkage_name: case C.DW_AT_decl_line:
-          namesItself = true;
+  private planFor(code: number, dieOffset: number): DiePlan {
+    const abbrev = this.info.abbrevs(this.unit).get(code) ?? this.cursor.fail(`unknown abbreviation code ${code}`, dieOffset);
+    const plan = new DiePlan(abbrev, this.unit);
+    if (code < 100_000) this.plans[code] = plan;
+    return plan;
+  }
+
+  /** Steps over a DIE the way the generic reader does, errors included; returns where it ends. */
+  private skipGenerically(plan: DiePlan, start: number): number {
+    const cursor = this.cursor;
+    cursor.pos = start;
+    if (plan.fixedSize >= 0) {
+      cursor.skip(plan.fixedSize, 'DIE');
+    } else {
+      const specs = plan.abbrev.specs;
+      for (let i = 1; i < specs.length; i += 2) readForm(cursor, specs[i], this.unit, 0);
+    }
+    return cursor.pos;
+  }
+
+  /** Reads a subroutine DIE at `pos` (after its code) into the index; returns where it ends. */
+  private readSubroutine(plan: DiePlan, pos: number, dieOffset: number, parent: number): number {
+    const bytes = this.bytes;
+    const end = this.end;
+    const values = this.values;
+    const start = pos;
+    const ops = plan.ops;
+    if (ops === null) pos = -1;
+    for (let k = 0; pos >= 0 && k < ops!.length; k += 2) {
+      const slot = ops![k + 1];
+      switch (ops![k]) {
+        case OP_SKIP:
+          pos += slot;
           break;
-        case C.DW_AT_call_file: callFile = value; break;
-        case C.DW_AT_call_line: callLine = value; break;
-        case C.DW_AT_call_column: callColumn = value; break;
-        case DW_AT_GNU_discriminator: callDiscriminator = value; break;
+        case OP_READ1:
+          values[slot] = pos < end ? bytes[pos] : 0;
+          pos++;
+          break;
+        case OP_READ2:
+          values[slot] = pos + 2 <= end ? bytes[pos] | (bytes[pos + 1] << 8) : 0;
+          pos += 2;
+          break;
+        case OP_READ4:
+          values[slot] = pos + 4 <= end
+            ? (bytes[pos] | (bytes[pos + 1] << 8) | (bytes[pos + 2] << 16)) + bytes[pos + 3] * 0x1000000
+            : 0;
+          pos += 4;
+          break;
+        case OP_CONST:
+          values[slot] = plan.consts![k >> 1];
+          break;
+        default:
+          pos = readRarely(ops![k], bytes, pos, end, values, slot);
       }
+      if (pos > end) pos = -1;
     }
-    if (this.count === this.dieOffsets.length) this.grow();
-    const index = this.count++;
-    this.dieOffsets[index] = dieOffset;
-    this.isInlined[index] = abbrev.tag === C.DW_TAG_inlined_subroutine ? 1 : 0;
-    this.parents[index] = parent;
-    this.origins[index] = origin;
-    this.specifications[index] = specification;
-    this.namesItself[index] = namesItself ? 1 : 0;
-    this.callFiles[index] = callFile;
-    this.callLines[index] = callLine;
-    this.callColumns[index] = callColumn;
-    this.callDiscriminators[index] = callDiscriminator;
-    let lowPc = -1;
-    if (lowForm !== 0) lowPc = info.address(unit, { at: C.DW_AT_low_pc, form: lowForm, value: lowValue }) ?? -1;
-    this.lowPcs[index] = lowPc;
-    let ranges: number[];
-    try {
-      ranges = info.dieRanges(
-        unit,
-        lowForm ? { at: C.DW_AT_low_pc, form: lowForm, value: lowValue } : null,
-        highForm ? { at: C.DW_AT_high_pc, form: highForm, value: highValue } : null,
-        rangesForm ? { at: C.DW_AT_ranges, form: rangesForm, value: rangesValue } : null,
-      );
-    } catch (error) {
-      // A broken range list loses this DIE's ranges, as in LLVM, not the whole unit.
-      if (!(error instanceof CrosstraceError)) throw error;
-      ranges = [];
+    let layout = plan.layout;
+    if (pos < 0) {
+      const cursor = this.cursor;
+      cursor.pos = start;
+      layout = readSlots(cursor, plan.abbrev, this.unit, values);
+      pos = cursor.pos;
     }
-    this.rangeBudget -= ranges.length >> 1;
-    if (this.rangeBudget < 0) {
-      throw new DwarfFormatError('more address ranges than the unit and range lists can hold (shared lists?)', '.debug_info', dieOffset);
-    }
-    for (let r = 0; r < ranges.length; r += 2) this.insert(ranges[r], ranges[r + 1], index);
-    return index;
-  }
 
-  /** LLVM's `updateAddressDieMap` step for one range: split the range it lands in, then claim it. */
-  private insert(low: number, high: number, owner: number): void {
-    if (low === high) return;
-    const builder = this.builder!;
-    if (builder.predecessor(low) && low < builder.foundHigh) {
-      const previousKey = builder.foundKey;
-      const previousHigh = builder.foundHigh;
-      const previousOwner = builder.foundOwner;
-      if (high < previousHigh) builder.set(high, previousHigh, previousOwner);
-      if (low > previousKey) builder.set(previousKey, low, previousOwner);
+    if (this.count === this.dieOffsets.length) this.resize(2 * this.count);
+    const self = this.count++;
+    this.dieOffsets[self] = dieOffset;
+    this.parents[self] = parent;
+    // The arrays start zeroed, and pages never written cost nothing.
+    if (plan.inlined) this.isInlined[self] = 1;
+    if (plan.namesItself) this.namesItself[self] = 1;
+    const unitOffset = this.unit.offset;
+    const origin = layout.origin;
+    this.origins[self] = origin === REF_IN_UNIT ? unitOffset + values[SLOT_ORIGIN] : origin === REF_IN_INFO ? values[SLOT_ORIGIN] : -1;
+    const specification = layout.specification;
+    this.specifications[self] = specification === REF_IN_UNIT
+      ? unitOffset + values[SLOT_SPECIFICATION]
+      : specification === REF_IN_INFO ? values[SLOT_SPECIFICATION] : -1;
+    const present = layout.mask;
+    if (present & CALL_SLOTS) {
+      if (present & (1 << SLOT_CALL_FILE)) this.callFiles[self] = values[SLOT_CALL_FILE];
+      if (present & (1 << SLOT_CALL_LINE)) this.callLines[self] = values[SLOT_CALL_LINE];
+      if (present & (1 << SLOT_CALL_COLUMN)) this.callColumns[self] = values[SLOT_CALL_COLUMN];
+      if (present & (1 << SLOT_DISCRIMINATOR)) this.callDiscriminators[self] = values[SLOT_DISCRIMINATOR];
     }
-    builder.set(low, high, owner);
-  }
 
-  private grow(): void {
-    this.resize(this.dieOffsets.length * 2);
+    // The DIE's ranges as `DebugInfo.dieRanges` finds them: low/high_pc first, else DW_AT_ranges.
+    let low: number | null = null;
+    if (layout.low === ADDRESS) low = values[SLOT_LOW_PC];
+    else if (layout.low === POOLED_ADDRESS) low = this.info.addressOf(this.unit, layout.forms[SLOT_LOW_PC], values[SLOT_LOW_PC]);
+    this.lowPcs[self] = low ?? -1;
+    let high: number | null = null;
+    if (low !== null && low !== this.dead) {
+      if (layout.high === LENGTH) high = low + values[SLOT_HIGH_PC];
+      else if (layout.high === ADDRESS) high = values[SLOT_HIGH_PC];
+      else if (layout.high === POOLED_ADDRESS) high = this.info.addressOf(this.unit, layout.forms[SLOT_HIGH_PC], values[SLOT_HIGH_PC]);
+    }
+    if (high !== null) {
+      if (--this.rangeBudget < 0) overBudget(dieOffset);
+      this.builder.claim(low!, high, self);
+    } else if (present & (1 << SLOT_RANGES)) {
+      this.claimList(layout.forms[SLOT_RANGES], values[SLOT_RANGES], self, dieOffset);
+    }
+    return pos;
   }
 
   private resize(n: number): void {
@@ -173,45 +304,302 @@ export class SubroutineIndex {
     this.callDiscriminators = resized(this.callDiscriminators, n);
   }
 
-  /** The innermost subroutine DIE covering `address` (index into the arrays above), or -1. */
-  find(address: number): number {
-    return this.map.find(address);
+  private claimList(form: number, value: number, self: number, dieOffset: number): void {
+    const ranges = this.ranges;
+    ranges.length = 0;
+    try {
+      this.info.rangeList(this.unit, form, value, ranges);
+    } catch (error) {
+      // A broken range list loses this DIE's ranges, as in LLVM, not the whole unit.
+      if (!(error instanceof CrosstraceError)) throw error;
+      ranges.length = 0;
+    }
+    this.rangeBudget -= ranges.length >> 1;
+    if (this.rangeBudget < 0) overBudget(dieOffset);
+    for (let r = 0; r < ranges.length; r += 2) this.builder.claim(ranges[r], ranges[r + 1], self);
   }
 }
 
+/** A skip operation the walk's loop does not do itself; returns the new position, > end when out of data. */
+function skipRarely(op: number, bytes: Uint8Array, pos: number, end: number): number {
+  switch (op) {
+    case OP_SKIP_LEB:
+      while (pos < end && bytes[pos] >= 0x80) pos++;
+      return pos + 1;
+    case OP_SKIP_BLOCK_LEB: {
+      let length = 0;
+      let scale = 1;
+      let byte = 0x80;
+      while (byte >= 0x80 && pos < end) {
+        byte = bytes[pos++];
+        length += (byte & 0x7f) * scale;
+        scale *= 128;
+      }
+      return byte < 0x80 ? pos + length : end + 1;
+    }
+    case OP_SKIP_BLOCK1:
+      return pos < end ? pos + 1 + bytes[pos] : end + 1;
+    case OP_SKIP_BLOCK2:
+      return pos + 2 <= end ? pos + 2 + (bytes[pos] | (bytes[pos + 1] << 8)) : end + 1;
+    case OP_SKIP_BLOCK4:
+      return pos + 4 <= end
+        ? pos + 4 + (bytes[pos] | (bytes[pos + 1] << 8) | (bytes[pos + 2] << 16)) + bytes[pos + 3] * 0x1000000
+        : end + 1;
+    case OP_SKIP_STRING:
+      while (pos < end && bytes[pos] !== 0) pos++;
+      return pos + 1;
+    default:
+      return end + 1;
+  }
+}
+
+/** An operation `readSubroutine`'s loop does not do itself; as `skipRarely`, storing a value read in `values[slot]`. */
+function readRarely(op: number, bytes: Uint8Array, pos: number, end: number, values: number[], slot: number): number {
+  switch (op) {
+    case OP_READ3:
+      if (pos + 3 > end) return end + 1;
+      values[slot] = bytes[pos] | (bytes[pos + 1] << 8) | (bytes[pos + 2] << 16);
+      return pos + 3;
+    case OP_READ8:
+      if (pos + 8 > end) return end + 1;
+      values[slot] = ((bytes[pos + 4] | (bytes[pos + 5] << 8) | (bytes[pos + 6] << 16)) + bytes[pos + 7] * 0x1000000) * 0x100000000 +
+        ((bytes[pos] | (bytes[pos + 1] << 8) | (bytes[pos + 2] << 16)) + bytes[pos + 3] * 0x1000000);
+      return pos + 8;
+    case OP_READ_LEB:
+    case OP_READ_SLEB: {
+      let value = 0;
+      let scale = 1;
+      let byte = 0;
+      do {
+        if (pos >= end) return end + 1;
+        byte = bytes[pos++];
+        value += (byte & 0x7f) * scale;
+        scale *= 128;
+      } while (byte >= 0x80);
+      if (op === OP_READ_SLEB && byte & 0x40) value -= scale;
+      values[slot] = value;
+      return pos;
+    }
+    default:
+      return skipRarely(op, bytes, pos, end);
+  }
+}
+
+function overBudget(dieOffset: number): never {
+  throw new DwarfFormatError('more address ranges than the unit and range lists can hold (shared lists?)', '.debug_info', dieOffset);
+}
+
 const DW_AT_GNU_discriminator = 0x2136;
+
+// What a subroutine DIE's attributes are read into: one slot per attribute the index keeps.
+const SLOT_LOW_PC = 0;
+const SLOT_HIGH_PC = 1;
+const SLOT_RANGES = 2;
+const SLOT_ORIGIN = 3;
+const SLOT_SPECIFICATION = 4;
+const SLOT_CALL_FILE = 5;
+const SLOT_CALL_LINE = 6;
+const SLOT_CALL_COLUMN = 7;
+const SLOT_DISCRIMINATOR = 8;
+const SLOTS = 9;
+const CALL_SLOTS = (1 << SLOT_CALL_FILE) | (1 << SLOT_CALL_LINE) | (1 << SLOT_CALL_COLUMN) | (1 << SLOT_DISCRIMINATOR);
+
+function slotOf(attribute: number): number {
+  switch (attribute) {
+    case C.DW_AT_low_pc: return SLOT_LOW_PC;
+    case C.DW_AT_high_pc: return SLOT_HIGH_PC;
+    case C.DW_AT_ranges: return SLOT_RANGES;
+    case C.DW_AT_abstract_origin: return SLOT_ORIGIN;
+    case C.DW_AT_specification: return SLOT_SPECIFICATION;
+    case C.DW_AT_call_file: return SLOT_CALL_FILE;
+    case C.DW_AT_call_line: return SLOT_CALL_LINE;
+    case C.DW_AT_call_column: return SLOT_CALL_COLUMN;
+    case DW_AT_GNU_discriminator: return SLOT_DISCRIMINATOR;
+    default: return -1;
+  }
+}
+
+// Plan operations, in (operation, argument) pairs: skips take a byte count or nothing, reads a slot.
+const OP_SKIP = 0;
+const OP_SKIP_LEB = 1;
+const OP_SKIP_BLOCK1 = 2;
+const OP_SKIP_BLOCK2 = 3;
+const OP_SKIP_BLOCK4 = 4;
+const OP_SKIP_BLOCK_LEB = 5;
+const OP_SKIP_STRING = 6;
+const OP_READ1 = 7;
+const OP_READ2 = 8;
+const OP_READ3 = 9;
+const OP_READ4 = 10;
+const OP_READ8 = 11;
+const OP_READ_LEB = 12;
+const OP_READ_SLEB = 13;
+const OP_CONST = 14;
+
+/**
+ * How the walk reads the DIEs of one abbreviation in one unit: whole DIEs of fixed-size forms
+ * are stepped over at once, others by a short list of operations with fixed-size runs merged,
+ * and of a subroutine only the attributes the index keeps are decoded.
+ */
+class DiePlan {
+  readonly subroutine: boolean;
+  readonly inlined: boolean;
+  readonly hasChildren: boolean;
+  readonly namesItself: boolean;
+  /** Byte size of every DIE of this abbreviation when it is fixed and nothing is read, else -1. */
+  readonly fixedSize: number;
+  /** Null when some form needs the generic reader (DW_FORM_indirect, unknown forms). */
+  readonly ops: Int32Array | null;
+  /** Values of OP_CONST operations, at the operation's pair index. */
+  readonly consts: number[] | null;
+  /** A subroutine's slots, each in its form (the last one, as the generic reader keeps). */
+  readonly layout: SlotLayout;
+
+  constructor(readonly abbrev: Abbrev, unit: Unit) {
+    this.subroutine = abbrev.tag === C.DW_TAG_subprogram || abbrev.tag === C.DW_TAG_inlined_subroutine;
+    this.inlined = abbrev.tag === C.DW_TAG_inlined_subroutine;
+    this.hasChildren = abbrev.hasChildren;
+    const specs = abbrev.specs;
+    const ops: number[] = [];
+    const consts: number[] = [];
+    let namesItself = false;
+    const forms = new Int32Array(SLOTS);
+    let run = 0;
+    let size = 0;
+    let generic = false;
+    for (let i = 0; i < specs.length; i += 2) {
+      const at = specs[i];
+      const form = specs[i + 1];
+      if (at === C.DW_AT_name || at === C.DW_AT_linkage_name || at === C.DW_AT_MIPS_linkage_name || at === C.DW_AT_decl_line) {
+        namesItself = true;
+      }
+      const slot = this.subroutine ? slotOf(at) : -1;
+      const fixed = fixedFormSize(form, unit);
+      if (fixed >= 0) size += fixed;
+      else size = -Infinity;
+      const read = slot >= 0 ? readOperation(form, unit) : -1;
+      if (slot >= 0 && read >= 0) {
+        if (run > 0) ops.push(OP_SKIP, run);
+        run = 0;
+        ops.push(read, slot);
+        if (read === OP_CONST) {
+          consts[(ops.length >> 1) - 1] = form === C.DW_FORM_implicit_const ? (abbrev.implicitConsts?.[i >> 1] ?? 0) : 1;
+        }
+        forms[slot] = form;
+        size = -Infinity;
+      } else if (slot >= 0) {
+        generic = true;
+      } else if (fixed >= 0) {
+        run += fixed;
+      } else {
+        const skip = skipOperation(form);
+        if (skip < 0) generic = true;
+        if (run > 0) ops.push(OP_SKIP, run);
+        run = 0;
+        ops.push(skip, 0);
+      }
+    }
+    if (run > 0) ops.push(OP_SKIP, run);
+    this.namesItself = namesItself;
+    this.layout = new SlotLayout(forms);
+    this.fixedSize = size >= 0 ? size : -1;
+    this.ops = generic ? null : Int32Array.from(ops);
+    this.consts = consts.length > 0 ? Array.from({ length: ops.length >> 1 }, (_, k) => consts[k] ?? 0) : null;
+  }
+}
+
+/** The operation reading a form's value as `readForm` returns it, or -1 where that is not a plain number. */
+function readOperation(form: number, unit: Unit): number {
+  switch (form) {
+    case C.DW_FORM_flag_present: case C.DW_FORM_implicit_const: return OP_CONST;
+    case C.DW_FORM_sdata: return OP_READ_SLEB;
+    case C.DW_FORM_udata: case C.DW_FORM_ref_udata: case C.DW_FORM_strx: case C.DW_FORM_addrx:
+    case C.DW_FORM_loclistx: case C.DW_FORM_rnglistx: case C.DW_FORM_GNU_addr_index: case C.DW_FORM_GNU_str_index:
+      return OP_READ_LEB;
+    case C.DW_FORM_data16:
+      return -1;
+  }
+  switch (fixedFormSize(form, unit)) {
+    case 1: return OP_READ1;
+    case 2: return OP_READ2;
+    case 3: return OP_READ3;
+    case 4: return OP_READ4;
+    case 8: return OP_READ8;
+    default: return -1;
+  }
+}
+
+function skipOperation(form: number): number {
+  switch (form) {
+    case C.DW_FORM_sdata: case C.DW_FORM_udata: case C.DW_FORM_ref_udata: case C.DW_FORM_strx: case C.DW_FORM_addrx:
+    case C.DW_FORM_loclistx: case C.DW_FORM_rnglistx: case C.DW_FORM_GNU_addr_index: case C.DW_FORM_GNU_str_index:
+      return OP_SKIP_LEB;
+    case C.DW_FORM_block1: return OP_SKIP_BLOCK1;
+    case C.DW_FORM_block2: return OP_SKIP_BLOCK2;
+    case C.DW_FORM_block4: return OP_SKIP_BLOCK4;
+    case C.DW_FORM_block: case C.DW_FORM_exprloc: return OP_SKIP_BLOCK_LEB;
+    case C.DW_FORM_string: return OP_SKIP_STRING;
+    default: return -1;
+  }
+}
+
+/** A subroutine DIE's slots, the generic way (DW_FORM_indirect, damage); returns what they hold. */
+function readSlots(cursor: Cursor, abbrev: Abbrev, unit: Unit, values: number[]): SlotLayout {
+  const forms = new Int32Array(SLOTS);
+  const specs = abbrev.specs;
+  for (let i = 0; i < specs.length; i += 2) {
+    const value = readForm(cursor, specs[i + 1], unit, abbrev.implicitConsts ? abbrev.implicitConsts[i >> 1] : 0);
+    const slot = slotOf(specs[i]);
+    if (slot >= 0) {
+      values[slot] = value;
+      forms[slot] = lastForm;
+    }
+  }
+  return new SlotLayout(forms);
+}
+
+// What a slot's form makes of its value.
+const NONE = 0;
+const REF_IN_UNIT = 1;
+const REF_IN_INFO = 2;
+const ADDRESS = 3;
+const POOLED_ADDRESS = 4;
+const LENGTH = 5;
+
+/** Which slots a subroutine DIE has, in which forms, and what those make of the values. */
+class SlotLayout {
+  /** Bit per slot present. */
+  readonly mask: number;
+  readonly origin: number;
+  readonly specification: number;
+  readonly low: number;
+  readonly high: number;
+
+  /** `forms[slot]` is the slot's form, 0 when absent. */
+  constructor(readonly forms: Int32Array) {
+    let mask = 0;
+    for (let slot = 0; slot < SLOTS; slot++) if (forms[slot] !== 0) mask |= 1 << slot;
+    this.mask = mask;
+    this.origin = referenceKind(forms[SLOT_ORIGIN]);
+    this.specification = referenceKind(forms[SLOT_SPECIFICATION]);
+    this.low = addressKind(forms[SLOT_LOW_PC]);
+    const high = forms[SLOT_HIGH_PC];
+    this.high = high !== 0 && isConstantForm(high) ? LENGTH : addressKind(high);
+  }
+}
+
+function referenceKind(form: number): number {
+  if (isUnitRelativeRef(form)) return REF_IN_UNIT;
+  return form === C.DW_FORM_ref_addr ? REF_IN_INFO : NONE;
+}
+
+function addressKind(form: number): number {
+  if (form === C.DW_FORM_addr) return ADDRESS;
+  return isAddressForm(form) ? POOLED_ADDRESS : NONE;
+}
 
 function resized<T extends Float64Array | Int32Array | Uint8Array>(array: T, length: number): T {
   const next = new (array.constructor as new (n: number) => T)(length);
   next.set(array.subarray(0, Math.min(array.length, length)));
   return next;
-}
-
-/** Absolute `.debug_info` offset of a reference, or -1 for forms that do not point into it. */
-function referenceTarget(unit: Unit, form: number, value: number): number {
-  if (isUnitRelativeRef(form)) return unit.offset + value;
-  return form === C.DW_FORM_ref_addr ? value : -1;
-}
-
-
-function skipAttributes(cursor: Cursor, abbrev: Abbrev, unit: Unit, formKey: number): void {
-  if (abbrev.fixedSizeKey !== formKey) {
-    abbrev.fixedSizeKey = formKey;
-    let size = 0;
-    for (let i = 1; i < abbrev.specs.length; i += 2) {
-      const s = fixedFormSize(abbrev.specs[i], unit);
-      if (s < 0) {
-        size = -1;
-        break;
-      }
-      size += s;
-    }
-    abbrev.fixedSize = size;
-  }
-  if (abbrev.fixedSize >= 0) {
-    cursor.skip(abbrev.fixedSize, 'DIE');
-    return;
-  }
-  const specs = abbrev.specs;
-  for (let i = 1; i < specs.length; i += 2) readForm(cursor, specs[i], unit, 0);
 }

@@ -24,8 +24,8 @@ export interface Unit extends FormContext {
 
 export interface UnitRoot {
   tag: number;
-  name: string | null;
-  compDir: string;
+  readonly name: string | null;
+  readonly compDir: string;
   /** `.debug_line` offset, or -1 when the unit has no line table. */
   stmtList: number;
   /** The base address for range lists and location lists (the unit's low_pc), or null. */
@@ -33,7 +33,7 @@ export interface UnitRoot {
   strOffsetsBase: number;
   addrBase: number;
   rnglistsBase: number;
-  dwoName: string | null;
+  readonly dwoName: string | null;
   /** DWO id of a skeleton or split unit (16 hex digits): the DWARF 5 header's, or DW_AT_GNU_dwo_id (DWARF 4). */
   dwoId: string | null;
   /**

@@ -403,6 +403,8 @@ export class WasmSymbolizer {
   }
 
   private demangle(name: string): string {
+    // Every mangling starts with '_': plain C names skip the caches.
+    if (name.charCodeAt(0) !== 0x5f) return name;
     let result = this.demangled.get(name);
     if (result === undefined) {
       result = demangle(name) ?? name;
