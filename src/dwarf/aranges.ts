@@ -116,8 +116,17 @@ export class UnitAddressMap {
     const highs = this.highs;
     this.search ??= new BucketIndex(highs);
     const lo = this.search.upperBound(address);
-    return lo < highs.length && address >= this.lows[lo] ? this.unitOffsets[lo] : -1;
+    if (lo < highs.length && address >= this.lows[lo]) {
+      this.foundLow = this.lows[lo];
+      this.foundHigh = highs[lo];
+      return this.unitOffsets[lo];
+    }
+    return -1;
   }
+
+  /** The address range of the entry the last successful `find` returned. */
+  foundLow = 0;
+  foundHigh = 0;
 }
 
 /** Range indices packed below a 32-bit low address in one exact double: 2^32 * 2^21 = 2^53. */

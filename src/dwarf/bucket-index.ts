@@ -41,7 +41,8 @@ export class BucketIndex {
     let lo: number;
     let hi: number;
     if (value >= 0 && value < this.limit) {
-      const b = Math.floor(value / 2 ** this.shift);
+      // Code offsets are integers below 2^32 here: a shift is floor(value / 2^shift).
+      const b = value >>> this.shift;
       lo = this.starts[b];
       hi = this.starts[b + 1];
     } else {

@@ -99,6 +99,8 @@ export class DwarfContext {
   private lastUnit: Unit | null = null;
 
   unitForAddress(address: number): Unit | null {
+    // Most lookups land in the range the previous one did (one unit usually covers most code).
+    if (address >= this.lastLow && address < this.lastHigh) return this.lastUnit;
     if (!this.unitMap) this.unitMap = this.buildUnitMap();
     const offset = this.unitMap.find(address);
     if (offset < 0) return null;
@@ -106,8 +108,13 @@ export class DwarfContext {
       this.lastUnitOffset = offset;
       this.lastUnit = this.info.unitAtHeader(offset);
     }
+    this.lastLow = this.unitMap.foundLow;
+    this.lastHigh = this.unitMap.foundHigh;
     return this.lastUnit;
   }
+
+  private lastLow = 0;
+  private lastHigh = 0;
 
   private buildUnitMap(): UnitAddressMap {
     let fromAranges: ReturnType<typeof readAranges> = { ranges: { unitOffsets: [], lows: [], highs: [] }, covered: new Set() };

@@ -5,14 +5,21 @@
  */
 export class ChunkWriter {
   private readonly chunks: Uint8Array[] = [];
-  buffer = new Uint8Array(OUTPUT_CHUNK);
+  /** Filled buffers of the current batch, and buffers whose bytes were written: reused. */
+  private readonly filled: Uint8Array[] = [];
+  private readonly spare: Uint8Array[] = [];
+  buffer: Uint8Array = new Uint8Array(OUTPUT_CHUNK);
   used = 0;
 
   /** Makes room for `n` more bytes in `buffer` (starting a new chunk if needed). */
   reserve(n: number): void {
     if (this.used + n <= this.buffer.length) return;
-    if (this.used > 0) this.chunks.push(this.buffer.subarray(0, this.used));
-    this.buffer = new Uint8Array(Math.max(OUTPUT_CHUNK, n));
+    if (this.used > 0) {
+      this.chunks.push(this.buffer.subarray(0, this.used));
+      this.filled.push(this.buffer);
+    }
+    const spare = this.spare.pop();
+    this.buffer = spare !== undefined && spare.length >= n ? spare : new Uint8Array(Math.max(OUTPUT_CHUNK, n));
     this.used = 0;
   }
 
@@ -74,8 +81,13 @@ export class ChunkWriter {
     return this.chunks;
   }
 
-  /** After the chunks were written: the current buffer is free again (earlier full ones are dropped). */
+  /**
+   * After the chunks were written: every buffer is free again. A batch run thus allocates its
+   * output space once instead of leaving a trail of written buffers for the collector.
+   */
   reset(): void {
+    for (const buffer of this.filled) if (buffer.length === OUTPUT_CHUNK) this.spare.push(buffer);
+    this.filled.length = 0;
     this.chunks.length = 0;
     this.used = 0;
   }

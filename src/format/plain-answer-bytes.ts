@@ -1,6 +1,7 @@
 import type { FrameNames, LocatedAddress } from '../symbolize/symbolizer.js';
 import type { LineTable } from '../dwarf/line.js';
-import type { ChunkWriter } from './byte-output.js';
+import { ChunkWriter } from './byte-output.js';
+import type { SubroutineIndex } from '../dwarf/subroutines.js';
 import type { SymbolizerPrinter } from './symbolizer-output.js';
 
 /**
@@ -13,6 +14,8 @@ class UnitPieces {
   nameEnds = new Int32Array(0);
   fileStarts = new Int32Array(0);
   fileEnds = new Int32Array(0);
+  tailStarts = new Int32Array(0);
+  tailEnds = new Int32Array(0);
 
   constructor(readonly names: FrameNames, readonly lineTable: LineTable | null, readonly compDir: string) {}
 }
@@ -31,6 +34,8 @@ export class PlainAnswerWriter {
   private readonly gnu: boolean;
   private readonly printFunctions: boolean;
   private readonly footer: boolean;
+  /** Where a tail is printed before it is copied into the arena. */
+  private readonly scratch = new ChunkWriter();
 
   /** Whether answers in this configuration can be written here (else use the printer's text). */
   static handles(printer: SymbolizerPrinter): boolean {
@@ -51,24 +56,45 @@ export class PlainAnswerWriter {
     const leaf = located.leaf;
     const table = located.lineTable;
     const row = located.row;
-    if (this.printFunctions) this.writeName(unit, leaf);
+    const out = this.out;
+    if (this.printFunctions) this.writeName(out, unit, leaf);
     // A row whose file index names no file leaves the innermost frame without a location.
     if (table !== null && row >= 0 && this.namesFile(unit, table.fileIndices[row])) {
-      this.writeLocation(unit, table.fileIndices[row], table.lines[row], table.columns[row], table.discriminators[row]);
+      this.writeLocation(out, unit, table.fileIndices[row], table.lines[row], table.columns[row], table.discriminators[row]);
     } else {
-      this.writeLocation(unit, -1, 0, 0, 0);
+      this.writeLocation(out, unit, -1, 0, 0, 0);
     }
-    if (located.inlines) {
-      for (let child = leaf; index.isInlined[child] && index.parents[child] >= 0; child = index.parents[child]) {
-        if (this.printFunctions) this.writeName(unit, index.parents[child]);
-        this.writeLocation(unit, index.callFiles[child], index.callLines[child], index.callColumns[child], index.callDiscriminators[child]);
+    this.writeTail(unit, index, leaf, located.inlines);
+  }
+
+  /**
+   * Everything after the innermost frame's location — the callers' frames and the footer —
+   * depends only on the innermost DIE: printed once per DIE into the arena, then copied.
+   */
+  private writeTail(unit: UnitPieces, index: SubroutineIndex, leaf: number, inlines: boolean): void {
+    if (leaf >= unit.tailStarts.length) {
+      const size = Math.max(leaf + 1, unit.tailStarts.length * 2, 64);
+      unit.tailStarts = grown(unit.tailStarts, size);
+      unit.tailEnds = grown(unit.tailEnds, size);
+    }
+    if (unit.tailStarts[leaf] < 0) {
+      const scratch = this.scratch;
+      if (inlines) {
+        for (let child = leaf; index.isInlined[child] && index.parents[child] >= 0; child = index.parents[child]) {
+          if (this.printFunctions) this.writeName(scratch, unit, index.parents[child]);
+          this.writeLocation(scratch, unit, index.callFiles[child], index.callLines[child], index.callColumns[child], index.callDiscriminators[child]);
+        }
       }
+      if (this.footer) {
+        scratch.reserve(1);
+        scratch.buffer[scratch.used++] = NEWLINE;
+      }
+      unit.tailStarts[leaf] = this.textUsed;
+      for (const chunk of scratch.finish()) this.appendBytes(chunk, chunk.length);
+      unit.tailEnds[leaf] = this.textUsed;
+      scratch.reset();
     }
-    if (this.footer) {
-      const out = this.out;
-      out.reserve(1);
-      out.buffer[out.used++] = NEWLINE;
-    }
+    this.out.writeRange(this.text, unit.tailStarts[leaf], unit.tailEnds[leaf]);
   }
 
   private unitPieces(located: LocatedAddress): UnitPieces {
@@ -82,7 +108,7 @@ export class PlainAnswerWriter {
   }
 
   /** "name\n" (or "??\n") of subroutine DIE `die`. */
-  private writeName(unit: UnitPieces, die: number): void {
+  private writeName(target: ChunkWriter, unit: UnitPieces, die: number): void {
     if (die >= unit.nameStarts.length) {
       const size = Math.max(die + 1, unit.nameStarts.length * 2, 64);
       unit.nameStarts = grown(unit.nameStarts, size);
@@ -94,7 +120,7 @@ export class PlainAnswerWriter {
       this.appendText((unit.names.get(die) ?? '??') + '\n');
       unit.nameEnds[die] = this.textUsed;
     }
-    this.out.writeRange(this.text, start, unit.nameEnds[die]);
+    target.writeRange(this.text, start, unit.nameEnds[die]);
   }
 
   /**
@@ -127,8 +153,7 @@ export class PlainAnswerWriter {
   }
 
   /** "file:line:column\n", or GNU's "file:line\n" with " (discriminator N)" when N is not 0. */
-  private writeLocation(unit: UnitPieces, file: number, line: number, column: number, discriminator: number): void {
-    const out = this.out;
+  private writeLocation(out: ChunkWriter, unit: UnitPieces, file: number, line: number, column: number, discriminator: number): void {
     const start = this.fileStart(unit, file);
     if (start !== UNCACHED) {
       out.writeRange(this.text, start, Math.abs(unit.fileEnds[file]));
@@ -151,13 +176,21 @@ export class PlainAnswerWriter {
     buffer[out.used++] = NEWLINE;
   }
 
+  private appendBytes(bytes: Uint8Array, length: number): void {
+    if (this.textUsed + length > this.text.length) this.growText(length);
+    this.text.set(bytes.subarray(0, length), this.textUsed);
+    this.textUsed += length;
+  }
+
+  private growText(needed: number): void {
+    const bigger = new Uint8Array(Math.max(this.text.length * 2, this.textUsed + needed));
+    bigger.set(this.text.subarray(0, this.textUsed));
+    this.text = bigger;
+  }
+
   private appendText(piece: string): void {
     // UTF-8 needs at most 3 bytes per UTF-16 unit.
-    if (this.textUsed + piece.length * 3 > this.text.length) {
-      const bigger = new Uint8Array(Math.max(this.text.length * 2, this.textUsed + piece.length * 3));
-      bigger.set(this.text.subarray(0, this.textUsed));
-      this.text = bigger;
-    }
+    if (this.textUsed + piece.length * 3 > this.text.length) this.growText(piece.length * 3);
     const text = this.text;
     let at = this.textUsed;
     // Names and paths are nearly always ASCII: copy those without a call into the encoder.
