@@ -99,4 +99,4 @@ const encoder = new TextEncoder();
  * `TypedArray#set`, which costs a call into the runtime and a subarray allocation.
  */
 const SHORT_COPY = 256;
-const OUTPUT_CHUNK = 1 << 20;
+const OUTPUT_CHUNK = 1 << 18;
