@@ -5,6 +5,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './support/cli-harness.js';
+import { main } from '../src/cli/main.js';
+import type { CliIO } from '../src/cli/io.js';
 import { fixturePath, repoRoot } from './support/fixtures.js';
 import { WasmModule } from '../src/wasm/module.js';
 
@@ -79,4 +81,30 @@ test('standard input is answered while it is still open (streaming)', async () =
   const code = await new Promise((resolve) => child.on('close', resolve));
   assert.equal(code, 0);
   assert.match(out, /sum_inventory\n\/crosstrace\/fixtures\/c-inline\/inventory\.c:65:23\n\n$/);
+});
+
+test('input split anywhere (inside lines, CRLF pairs and UTF-8 characters) answers as one piece does', async () => {
+  const lines: string[] = [];
+  for (let a = 0; a < 0x300; a += 3) lines.push('0x' + a.toString(16));
+  lines.push('0x40\r', 'ünïcödé ✓', '', 'wasm-function[5]:0x23a', '0x41');
+  // Several times over, so the output (> 256 KB) needs more than one of the writer's buffers,
+  // and buffers written out come back for later chunks.
+  const text = Array.from({ length: 16 }, () => lines.join('\n')).join('\n') + '\n0x40';
+  const whole = await runCli(['symbolize', '--obj', O2], text);
+  assert.equal(whole.code, 0);
+  assert.ok(whole.stdout.length > 300_000, `output of ${whole.stdout.length} bytes`);
+  const bytes = Buffer.from(text);
+  for (const size of [1, 7, 4096, 65536]) {
+    let stdout = '';
+    const io: CliIO = {
+      stdout: (t) => void (stdout += t),
+      stdoutAsync: async (t) => void (stdout += typeof t === 'string' ? t : Buffer.from(t).toString('utf8')),
+      stderr: () => {},
+      async *stdinChunks() {
+        for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
+      },
+    };
+    assert.equal(await main(['symbolize', '--obj', O2], io), 0);
+    assert.ok(stdout === whole.stdout, `chunks of ${size} bytes: output differs`);
+  }
 });
