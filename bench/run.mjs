@@ -130,7 +130,7 @@ async function warmLookups(wasm, addressFile) {
 
 const wasm = sqliteModule();
 const addressFile = addresses(wasm);
-const crosstrace = [process.execPath, join(root, 'bin', 'crosstrace.js'), 'symbolize', '--obj', wasm];
+const crosstrace = [process.execPath, join(root, 'bin', 'crosstrace.cjs'), 'symbolize', '--obj', wasm];
 const llvm = [llvmSymbolizer, '--obj=' + wasm, '--inlines'];
 
 console.error(`bench: ${ADDRESS_COUNT} addresses, ${RUNS} runs each (alternating)…`);

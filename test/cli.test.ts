@@ -66,7 +66,7 @@ test('corrupt DWARF: answers still come, then one line on stderr and a non-zero 
 });
 
 test('standard input is answered while it is still open (streaming)', async () => {
-  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'crosstrace.js'), 'symbolize', '--obj', O2]);
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'crosstrace.cjs'), 'symbolize', '--obj', O2]);
   let out = '';
   const firstAnswer = new Promise<string>((resolve) => {
     child.stdout.on('data', (chunk: Buffer) => {
