@@ -71,38 +71,61 @@ async function answerStream(
 ): Promise<void> {
   // Written chunks come back for the next batch: a batch run allocates its output space once.
   const output = new ChunkWriter();
-  const writer = new PlainAnswerWriter(printer, output);
-  const located = new LocatedAddress();
-  const decoder = new TextDecoder();
+  const answerer = new LineAnswerer(symbolizer, lookup, moduleOffsets, slowAnswer, new PlainAnswerWriter(printer, output), output);
   let pending: Uint8Array | null = null;
-  const answerLine = (bytes: Uint8Array, start: number, end: number): void => {
-    if (end > start && bytes[end - 1] === CR) end--;
-    let address = plainHexBytes(bytes, start, end);
-    if (address >= 0 && moduleOffsets) address = symbolizer.toCodeOffset(moduleOffset(address)) ?? -1;
-    if (address >= 0 && symbolizer.locate(codeOffset(address), lookup, located)) writer.write(located);
-    else output.writeText(slowAnswer(decoder.decode(bytes.subarray(start, end))));
-  };
   for await (const input of io.stdinChunks()) {
     let bytes = typeof input === 'string' ? Buffer.from(input) : input;
     if (pending) {
       bytes = concatBytes(pending, bytes);
       pending = null;
     }
-    let start = 0;
-    // Lines are a few bytes: a loop finds their ends sooner than a call into indexOf per line.
-    for (let at = 0; at < bytes.length; at++) {
-      if (bytes[at] !== LF) continue;
-      answerLine(bytes, start, at);
-      start = at + 1;
-    }
-    if (start < bytes.length) pending = bytes.slice(start);
+    const rest = answerer.answerLines(bytes);
+    if (rest < bytes.length) pending = bytes.slice(rest);
     // Flush at every input chunk, so answers flow while input is still arriving.
     for (const chunk of output.finish()) await io.stdoutAsync(chunk);
     output.reset();
   }
   if (pending) {
-    answerLine(pending, 0, pending.length);
+    answerer.answerLine(pending, 0, pending.length);
     for (const chunk of output.finish()) await io.stdoutAsync(chunk);
+  }
+}
+
+/**
+ * The synchronous core of the batch path, apart from the async stream loop so that V8 optimizes
+ * it as plain code: finds lines in a chunk of input bytes and answers each.
+ */
+class LineAnswerer {
+  private readonly located = new LocatedAddress();
+  private readonly decoder = new TextDecoder();
+
+  constructor(
+    private readonly symbolizer: WasmSymbolizer,
+    private readonly lookup: LookupOptions,
+    private readonly moduleOffsets: boolean,
+    private readonly slowAnswer: (line: string) => string,
+    private readonly writer: PlainAnswerWriter,
+    private readonly output: ChunkWriter,
+  ) {}
+
+  /** Answers every complete line of `bytes`; returns where the unfinished last line starts. */
+  answerLines(bytes: Uint8Array): number {
+    let start = 0;
+    // Lines are a few bytes: a loop finds their ends sooner than a call into indexOf per line.
+    for (let at = 0; at < bytes.length; at++) {
+      if (bytes[at] !== LF) continue;
+      this.answerLine(bytes, start, at);
+      start = at + 1;
+    }
+    return start;
+  }
+
+  answerLine(bytes: Uint8Array, start: number, end: number): void {
+    if (end > start && bytes[end - 1] === CR) end--;
+    let address = plainHexBytes(bytes, start, end);
+    if (address >= 0 && this.moduleOffsets) address = this.symbolizer.toCodeOffset(moduleOffset(address)) ?? -1;
+    if (address >= 0 && this.symbolizer.locate(codeOffset(address), this.lookup, this.located)) this.writer.write(this.located);
+    else this.output.writeText(this.slowAnswer(this.decoder.decode(bytes.subarray(start, end))));
   }
 }
 
