@@ -72,6 +72,15 @@ export class PlainAnswerWriter {
    * depends only on the innermost DIE: printed once per DIE into the arena, then copied.
    */
   private writeTail(unit: UnitPieces, index: SubroutineIndex, leaf: number, inlines: boolean): void {
+    // Code that was not inlined has no callers to print: the tail is the footer alone.
+    if (!inlines || !index.isInlined[leaf] || index.parents[leaf] < 0) {
+      if (this.footer) {
+        const out = this.out;
+        out.reserve(1);
+        out.buffer[out.used++] = NEWLINE;
+      }
+      return;
+    }
     if (leaf >= unit.tailStarts.length) {
       const size = Math.max(leaf + 1, unit.tailStarts.length * 2, 64);
       unit.tailStarts = grown(unit.tailStarts, size);
