@@ -347,8 +347,9 @@ export function rewriteSites(sites: readonly unknown[]): unknown[] | null {
     let name: string | null = null;
     let fn: unknown;
     try {
-      name = site.getFunctionName();
       fn = site.getFunction();
+      // Only JS frames can be crosstrace's own; a wasm frame's name is not needed here.
+      if (typeof fn !== 'number') name = site.getFunctionName();
     } catch {
       if (out) out.push(site);
       continue;
