@@ -11,8 +11,6 @@ export type Request =
 const WASM_FUNCTION = /^wasm-function\[(\d+)\]:(0[xX][0-9a-fA-F]+|\d+)$/;
 
 export function parseRequest(line: string): Request {
-  const hex = plainHexAddress(line);
-  if (hex >= 0) return { kind: 'code', address: hex, functionIndex: null };
   let kind: 'code' | 'data' | 'frame' = 'code';
   let rest = line;
   if (rest.startsWith('CODE ')) rest = rest.slice(5);
@@ -34,23 +32,10 @@ export function parseRequest(line: string): Request {
   return address === null ? { kind: 'invalid' } : { kind, address, functionIndex: null };
 }
 
-/** The common case, a bare `0x…` token of at most 13 digits, without regexes; -1 otherwise. */
-export function plainHexAddress(line: string): number {
-  const n = line.length;
-  if (n < 3 || n > 15 || line.charCodeAt(0) !== 0x30 || (line.charCodeAt(1) | 0x20) !== 0x78) return -1;
-  let value = 0;
-  for (let i = 2; i < n; i++) {
-    const c = line.charCodeAt(i);
-    let digit: number;
-    if (c >= 0x30 && c <= 0x39) digit = c - 0x30;
-    else if ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66) digit = (c | 0x20) - 0x57;
-    else return -1;
-    value = value * 16 + digit;
-  }
-  return value;
-}
-
-/** `plainHexAddress` on the bytes [start, end) of ASCII input. */
+/**
+ * The batch path's common request, a bare `0x…` token of at most 13 digits, read from the
+ * input bytes without making a string; -1 for anything else (`parseRequest` reads that).
+ */
 export function plainHexBytes(bytes: Uint8Array, start: number, end: number): number {
   const n = end - start;
   if (n < 3 || n > 15 || bytes[start] !== 0x30 || (bytes[start + 1] | 0x20) !== 0x78) return -1;

@@ -1,5 +1,5 @@
 /**
- * Output bytes gathered in large chunks. Printers either copy encoded pieces in (`write`) or
+ * Output bytes gathered in large chunks. Printers either copy encoded pieces in (`writeRange`) or
  * reserve room and write digits straight into `buffer` at `used`; a whole batch of answers is
  * then handed to the stream in a few large writes.
  */
@@ -21,19 +21,6 @@ export class ChunkWriter {
     const spare = this.spare.pop();
     this.buffer = spare !== undefined && spare.length >= n ? spare : new Uint8Array(Math.max(OUTPUT_CHUNK, n));
     this.used = 0;
-  }
-
-  write(bytes: Uint8Array): void {
-    const n = bytes.length;
-    if (this.used + n > this.buffer.length) this.reserve(n);
-    const buffer = this.buffer;
-    let at = this.used;
-    if (n <= SHORT_COPY) for (let i = 0; i < n; i++) buffer[at++] = bytes[i];
-    else {
-      buffer.set(bytes, at);
-      at += n;
-    }
-    this.used = at;
   }
 
   /** Copies bytes [start, end) of `source`. */

@@ -9,13 +9,27 @@ import type { SymbolizerPrinter } from './symbolizer-output.js';
  * path, laid out in one byte arena and found through typed tables (no object per piece, so
  * nothing here burdens the garbage collector).
  */
+/** Ranges of the arena by slot; a start of -1 marks a slot not encoded yet. */
+class Spans {
+  starts = new Int32Array(0);
+  ends = new Int32Array(0);
+
+  /** Makes slot `i` addressable. */
+  reserve(i: number): void {
+    if (i < this.starts.length) return;
+    const size = Math.max(i + 1, this.starts.length * 2, 64);
+    this.starts = grown(this.starts, size);
+    this.ends = grown(this.ends, size);
+  }
+}
+
 class UnitPieces {
-  nameStarts = new Int32Array(0);
-  nameEnds = new Int32Array(0);
-  fileStarts = new Int32Array(0);
-  fileEnds = new Int32Array(0);
-  tailStarts = new Int32Array(0);
-  tailEnds = new Int32Array(0);
+  /** Per subroutine DIE: its function line. */
+  readonly functionLines = new Spans();
+  /** Per file index: "path:". */
+  readonly files = new Spans();
+  /** Per innermost inlined DIE: its callers' frames and the footer. */
+  readonly tails = new Spans();
 
   constructor(readonly names: FrameNames, readonly lineTable: LineTable | null, readonly compDir: string) {}
 }
@@ -74,36 +88,30 @@ export class PlainAnswerWriter {
   private writeTail(unit: UnitPieces, index: SubroutineIndex, leaf: number, inlines: boolean): void {
     // Code that was not inlined has no callers to print: the tail is the footer alone.
     if (!inlines || !index.isInlined[leaf] || index.parents[leaf] < 0) {
-      if (this.footer) {
-        const out = this.out;
-        out.reserve(1);
-        out.buffer[out.used++] = NEWLINE;
-      }
+      this.writeFooter(this.out);
       return;
     }
-    if (leaf >= unit.tailStarts.length) {
-      const size = Math.max(leaf + 1, unit.tailStarts.length * 2, 64);
-      unit.tailStarts = grown(unit.tailStarts, size);
-      unit.tailEnds = grown(unit.tailEnds, size);
-    }
-    if (unit.tailStarts[leaf] < 0) {
+    const tails = unit.tails;
+    tails.reserve(leaf);
+    if (tails.starts[leaf] < 0) {
       const scratch = this.scratch;
-      if (inlines) {
-        for (let child = leaf; index.isInlined[child] && index.parents[child] >= 0; child = index.parents[child]) {
-          if (this.printFunctions) this.writeName(scratch, unit, index.parents[child]);
-          this.writeLocation(scratch, unit, index.callFiles[child], index.callLines[child], index.callColumns[child], index.callDiscriminators[child]);
-        }
+      for (let child = leaf; index.isInlined[child] && index.parents[child] >= 0; child = index.parents[child]) {
+        if (this.printFunctions) this.writeName(scratch, unit, index.parents[child]);
+        this.writeLocation(scratch, unit, index.callFiles[child], index.callLines[child], index.callColumns[child], index.callDiscriminators[child]);
       }
-      if (this.footer) {
-        scratch.reserve(1);
-        scratch.buffer[scratch.used++] = NEWLINE;
-      }
-      unit.tailStarts[leaf] = this.textUsed;
+      this.writeFooter(scratch);
+      tails.starts[leaf] = this.textUsed;
       for (const chunk of scratch.finish()) this.appendBytes(chunk, chunk.length);
-      unit.tailEnds[leaf] = this.textUsed;
+      tails.ends[leaf] = this.textUsed;
       scratch.reset();
     }
-    this.out.writeRange(this.text, unit.tailStarts[leaf], unit.tailEnds[leaf]);
+    this.out.writeRange(this.text, tails.starts[leaf], tails.ends[leaf]);
+  }
+
+  private writeFooter(target: ChunkWriter): void {
+    if (!this.footer) return;
+    target.reserve(1);
+    target.buffer[target.used++] = NEWLINE;
   }
 
   private unitPieces(located: LocatedAddress): UnitPieces {
@@ -118,18 +126,14 @@ export class PlainAnswerWriter {
 
   /** "name\n" (or "??\n") of subroutine DIE `die`. */
   private writeName(target: ChunkWriter, unit: UnitPieces, die: number): void {
-    if (die >= unit.nameStarts.length) {
-      const size = Math.max(die + 1, unit.nameStarts.length * 2, 64);
-      unit.nameStarts = grown(unit.nameStarts, size);
-      unit.nameEnds = grown(unit.nameEnds, size);
-    }
-    let start = unit.nameStarts[die];
-    if (start < 0) {
-      start = unit.nameStarts[die] = this.textUsed;
+    const lines = unit.functionLines;
+    lines.reserve(die);
+    if (lines.starts[die] < 0) {
+      lines.starts[die] = this.textUsed;
       this.appendText((unit.names.get(die) ?? '??') + '\n');
-      unit.nameEnds[die] = this.textUsed;
+      lines.ends[die] = this.textUsed;
     }
-    target.writeRange(this.text, start, unit.nameEnds[die]);
+    target.writeRange(this.text, lines.starts[die], lines.ends[die]);
   }
 
   /**
@@ -138,18 +142,15 @@ export class PlainAnswerWriter {
    */
   private fileStart(unit: UnitPieces, file: number): number {
     if (file < 0 || file >= 0x10000) return UNCACHED;
-    if (file >= unit.fileStarts.length) {
-      const size = Math.max(file + 1, unit.fileStarts.length * 2, 64);
-      unit.fileStarts = grown(unit.fileStarts, size);
-      unit.fileEnds = grown(unit.fileEnds, size);
-    }
-    let start = unit.fileStarts[file];
+    const files = unit.files;
+    files.reserve(file);
+    let start = files.starts[file];
     if (start === UNCACHED) {
       const path = unit.lineTable?.filePath(file, unit.compDir) ?? null;
-      start = unit.fileStarts[file] = this.textUsed;
+      start = files.starts[file] = this.textUsed;
       this.appendText((path ?? '??') + ':');
       // The end of an unknown file's text is stored negated: the innermost frame asks.
-      unit.fileEnds[file] = path === null ? -this.textUsed : this.textUsed;
+      files.ends[file] = path === null ? -this.textUsed : this.textUsed;
     }
     return start;
   }
@@ -158,14 +159,14 @@ export class PlainAnswerWriter {
   private namesFile(unit: UnitPieces, file: number): boolean {
     const start = this.fileStart(unit, file);
     if (start === UNCACHED) return file >= 0 && (unit.lineTable?.filePath(file, unit.compDir) ?? null) !== null;
-    return unit.fileEnds[file] > 0;
+    return unit.files.ends[file] > 0;
   }
 
   /** "file:line:column\n", or GNU's "file:line\n" with " (discriminator N)" when N is not 0. */
   private writeLocation(out: ChunkWriter, unit: UnitPieces, file: number, line: number, column: number, discriminator: number): void {
     const start = this.fileStart(unit, file);
     if (start !== UNCACHED) {
-      out.writeRange(this.text, start, Math.abs(unit.fileEnds[file]));
+      out.writeRange(this.text, start, Math.abs(unit.files.ends[file]));
     } else {
       const path = file < 0 ? null : unit.lineTable?.filePath(file, unit.compDir) ?? null;
       out.writeText((path ?? '??') + ':');

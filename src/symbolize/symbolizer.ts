@@ -84,7 +84,22 @@ export class FrameNames {
   }
 }
 
-const NO_ANSWERS: (SubroutineAnswer | undefined)[] = [];
+/** What a symbolizer keeps for one unit's subroutine index under one set of lookup options. */
+class VariantTables {
+  /** Per innermost DIE: the parts of its answers that do not depend on the line row. */
+  readonly answers: (SubroutineAnswer | undefined)[] = [];
+  /** Per inlined DIE: the frame of the caller it was inlined into, at its call site. */
+  readonly callerFrames: (SourceFrame | undefined)[] = [];
+
+  constructor(readonly names: FrameNames) {}
+}
+
+/** The name a frame shows before demangling, as `--functions` asks: null for 'none'. */
+function rawName(names: { linkageName: string | null; shortName: string | null }, kind: FunctionNameKind): string | null {
+  if (kind === 'none') return null;
+  return kind === 'linkage' ? names.linkageName ?? names.shortName : names.shortName;
+}
+
 const NO_CALLERS: readonly SourceFrame[] = [];
 
 function variantOf(inlines: boolean, kind: FunctionNameKind, wantDemangle: boolean): number {
@@ -220,7 +235,7 @@ export class WasmSymbolizer {
     const index = this.lastIndex;
     const leaf = index ? index.find(address) : -1;
     if (leaf < 0) return false;
-    const names = this.lastNames!;
+    const names = this.lastTables!.names;
     if (kind !== 'none') {
       let outermost = leaf;
       if (inlines) while (index!.isInlined[outermost] && index!.parents[outermost] >= 0) outermost = index!.parents[outermost];
@@ -238,15 +253,15 @@ export class WasmSymbolizer {
   }
 
   private readonly answerCaches = new Map<Unit, AnswerCache[]>();
-  private readonly subroutineAnswers = new Map<SubroutineIndex, (SubroutineAnswer | undefined)[][]>();
+  private readonly variantTables = new Map<SubroutineIndex, VariantTables[]>();
   private lastUnit: Unit | null = null;
   private lastVariant = -1;
   private lastLineTable: LineTable | null = null;
   private lastIndex: SubroutineIndex | null = null;
   private lastCompDir = '';
   private lastCache: AnswerCache | null = null;
-  private lastAnswers: (SubroutineAnswer | undefined)[] | null = null;
-  private lastNames: FrameNames | null = null;
+  /** Null when the unit has no subroutine index. */
+  private lastTables: VariantTables | null = null;
   private cachedAnswers = 0;
 
   /** Consecutive lookups mostly stay in one unit: keep its tables at hand. */
@@ -258,35 +273,21 @@ export class WasmSymbolizer {
     this.lastIndex = dwarf.subroutines(unit);
     this.lastCompDir = dwarf.compDir(unit);
     this.lastCache = null;
-    this.lastAnswers = this.lastIndex ? this.answersFor(this.lastIndex, variant) : NO_ANSWERS;
-    this.lastNames = this.lastIndex ? this.namesFor(dwarf, unit, this.lastIndex, variant) : null;
+    this.lastTables = this.lastIndex ? this.tablesFor(dwarf, unit, this.lastIndex, variant) : null;
   }
 
-  private readonly frameNames = new Map<SubroutineIndex, FrameNames[]>();
-
-  private namesFor(dwarf: DwarfContext, unit: Unit, index: SubroutineIndex, variant: number): FrameNames {
-    let perVariant = this.frameNames.get(index);
+  private tablesFor(dwarf: DwarfContext, unit: Unit, index: SubroutineIndex, variant: number): VariantTables {
+    let perVariant = this.variantTables.get(index);
     if (!perVariant) {
       perVariant = [];
-      this.frameNames.set(index, perVariant);
+      this.variantTables.set(index, perVariant);
     }
     const kind: FunctionNameKind = variant & 8 ? 'none' : variant & 4 ? 'short' : 'linkage';
     const wantDemangle = (variant & 2) !== 0;
-    return (perVariant[variant] ??= new FrameNames((die) => {
-      if (kind === 'none') return null;
-      const names = dwarf.declaration(unit, index, die);
-      const raw = kind === 'linkage' ? names.linkageName ?? names.shortName : names.shortName;
+    return (perVariant[variant] ??= new VariantTables(new FrameNames((die) => {
+      const raw = rawName(dwarf.declaration(unit, index, die), kind);
       return raw !== null && wantDemangle ? this.demangle(raw) : raw;
-    }));
-  }
-
-  private answersFor(index: SubroutineIndex, variant: number): (SubroutineAnswer | undefined)[] {
-    let perVariant = this.subroutineAnswers.get(index);
-    if (!perVariant) {
-      perVariant = [];
-      this.subroutineAnswers.set(index, perVariant);
-    }
-    return (perVariant[variant] ??= []);
+    })));
   }
 
   private answerCache(unit: Unit, variant: number, rowCount: number): AnswerCache {
@@ -313,7 +314,7 @@ export class WasmSymbolizer {
       frame.discriminator = lineTable!.discriminators[row];
     }
     if (!index || leaf < 0) return rowFile === null ? [] : [frame];
-    const subroutine = this.lastAnswers![leaf] ?? this.subroutineAnswer(dwarf, unit, index, leaf, inlines, kind, wantDemangle);
+    const subroutine = this.lastTables!.answers[leaf] ?? this.subroutineAnswer(dwarf, unit, index, leaf, inlines, kind, wantDemangle);
     frame.function = subroutine.function;
     frame.linkageName = subroutine.linkageName;
     frame.startFile = subroutine.startFile;
@@ -339,10 +340,10 @@ export class WasmSymbolizer {
     const lineTable = this.lastLineTable;
     const callers: SourceFrame[] = [];
     const leafDetails = dwarf.details(unit, index, leaf);
-    const leafName = kind === 'none' ? null : kind === 'linkage' ? leafDetails.linkageName ?? leafDetails.shortName : leafDetails.shortName;
+    const leafName = rawName(leafDetails, kind);
     let outermostNamed = leafName !== null;
     if (inlines) {
-      const shared = this.callerFramesByChild(index, this.lastVariant);
+      const shared = this.lastTables!.callerFrames;
       for (let child = leaf; index.isInlined[child] && index.parents[child] >= 0; child = index.parents[child]) {
         let frame = shared[child];
         if (frame === undefined) {
@@ -369,7 +370,7 @@ export class WasmSymbolizer {
       callers: callers.length === 0 ? NO_CALLERS : callers.slice(),
       namedByAddress: !outermostNamed && kind !== 'none',
     };
-    this.lastAnswers![leaf] = answer;
+    this.lastTables!.answers[leaf] = answer;
     return answer;
   }
 
@@ -379,27 +380,14 @@ export class WasmSymbolizer {
   ): SourceFrame {
     const details = dwarf.details(unit, index, i);
     const frame = emptyFrame();
-    if (kind !== 'none') {
-      const raw = kind === 'linkage' ? details.linkageName ?? details.shortName : details.shortName;
-      frame.linkageName = raw;
-      frame.function = raw !== null && wantDemangle ? this.demangle(raw) : raw;
-    }
+    const raw = rawName(details, kind);
+    frame.linkageName = raw;
+    frame.function = raw !== null && wantDemangle ? this.demangle(raw) : raw;
     frame.startLine = details.declLine;
     frame.startFile = details.declFile;
     const low = index.lowPcs[i];
     frame.startAddress = low >= 0 ? low : null;
     return frame;
-  }
-
-  private readonly callerFrameCaches = new Map<SubroutineIndex, (SourceFrame | undefined)[][]>();
-
-  private callerFramesByChild(index: SubroutineIndex, variant: number): (SourceFrame | undefined)[] {
-    let perVariant = this.callerFrameCaches.get(index);
-    if (!perVariant) {
-      perVariant = [];
-      this.callerFrameCaches.set(index, perVariant);
-    }
-    return (perVariant[variant] ??= []);
   }
 
   private demangle(name: string): string {
