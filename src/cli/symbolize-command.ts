@@ -74,7 +74,10 @@ async function answerStream(
   const answerer = new LineAnswerer(symbolizer, lookup, moduleOffsets, slowAnswer, new PlainAnswerWriter(printer, output), output);
   let pending: Uint8Array | null = null;
   for await (const input of io.stdinChunks()) {
-    let bytes = typeof input === 'string' ? Buffer.from(input) : input;
+    // One array shape for every chunk (stdin hands out Buffers, joins below make plain arrays):
+    // a second shape would throw the optimized answer loop back to the interpreter.
+    const raw = typeof input === 'string' ? Buffer.from(input) : input;
+    let bytes = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
     if (pending) {
       bytes = concatBytes(pending, bytes);
       pending = null;

@@ -211,6 +211,16 @@ export class DwarfContext {
     return this.declarations.resolve(this.namesStart(index, i));
   }
 
+  /**
+   * The DIE whose names subroutine DIE `i` shows: DIEs with one source show the same names (every
+   * inlined copy of a function names it through the same abstract origin).
+   */
+  nameSource(unit: Unit, index: SubroutineIndex, i: number): number {
+    const split = this.splitLookup ? this.splitOf(unit) : null;
+    if (split) return split.context.nameSource(split.unit, index, i);
+    return this.namesStart(index, i);
+  }
+
   /** Where the search for a subroutine DIE's names starts: its one reference if it names nothing itself. */
   private namesStart(index: SubroutineIndex, i: number): number {
     const origin = index.origins[i];

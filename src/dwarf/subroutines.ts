@@ -127,6 +127,15 @@ class Walk {
   run(): RangeMap {
     this.info.abbrevs(this.unit);
     this.info.unitRoot(this.unit);
+    this.walkDies();
+    return this.builder.freeze();
+  }
+
+  /**
+   * The DIE loop alone: V8 optimizes it while it runs (on-stack replacement), and code after the
+   * loop that had never run by then would throw that work away on the way out.
+   */
+  private walkDies(): void {
     const bytes = this.bytes;
     const end = this.end;
     const plans = this.plans;
@@ -181,7 +190,6 @@ class Walk {
         enclosing[depth] = self >= 0 ? self : enclosing[depth - 1];
       }
     }
-    return this.builder.freeze();
   }
 
   private planFor(code: number, dieOffset: number): DiePlan {

@@ -63,6 +63,18 @@ export class ChunkWriter {
     }
   }
 
+  /**
+   * For a writer that is never reset, an arena: the index of the buffer written now. Bytes stay
+   * where they were written, in `bufferAt(index)`.
+   */
+  get bufferIndex(): number {
+    return this.filled.length;
+  }
+
+  bufferAt(index: number): Uint8Array {
+    return index < this.filled.length ? this.filled[index] : this.buffer;
+  }
+
   finish(): Uint8Array[] {
     if (this.used > 0) this.chunks.push(this.buffer.subarray(0, this.used));
     return this.chunks;

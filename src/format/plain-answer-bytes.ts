@@ -5,12 +5,12 @@ import type { SubroutineIndex } from '../dwarf/subroutines.js';
 import type { SymbolizerPrinter } from './symbolizer-output.js';
 
 /**
- * Encoded pieces of one unit's answers: each subroutine DIE's function line and each file's
- * path, laid out in one byte arena and found through typed tables (no object per piece, so
- * nothing here burdens the garbage collector).
+ * Where each slot's encoded text lies in the arena: buffer, start and end; a start of -1 marks
+ * a slot not encoded yet. Typed tables, no object per piece, so nothing here burdens the
+ * garbage collector.
  */
-/** Ranges of the arena by slot; a start of -1 marks a slot not encoded yet. */
 class Spans {
+  buffers = new Int32Array(0);
   starts = new Int32Array(0);
   ends = new Int32Array(0);
 
@@ -18,17 +18,28 @@ class Spans {
   reserve(i: number): void {
     if (i < this.starts.length) return;
     const size = Math.max(i + 1, this.starts.length * 2, 64);
-    this.starts = grown(this.starts, size);
-    this.ends = grown(this.ends, size);
+    this.buffers = grown(this.buffers, size, 0);
+    this.starts = grown(this.starts, size, UNENCODED);
+    this.ends = grown(this.ends, size, 0);
+  }
+
+  /** Records that slot `i` is the arena's bytes from `start` to where it is now. */
+  close(i: number, arena: ChunkWriter, buffer: number, start: number): void {
+    this.buffers[i] = buffer;
+    this.starts[i] = start;
+    this.ends[i] = arena.used;
   }
 }
 
+/** Encoded pieces of one unit's answers. */
 class UnitPieces {
   /** Per subroutine DIE: its function line. */
   readonly functionLines = new Spans();
-  /** Per file index: "path:". */
+  /** Per name source (`FrameNames.sourceOf`): a DIE whose function line is encoded. */
+  readonly encodedSources = new Map<number, number>();
+  /** Per file index: "path:" (the end negated when the line table names no such file). */
   readonly files = new Spans();
-  /** Per innermost inlined DIE: its callers' frames and the footer. */
+  /** Per inlined DIE with a caller: the frames of its callers, then the footer. */
   readonly tails = new Spans();
 
   constructor(readonly names: FrameNames, readonly lineTable: LineTable | null, readonly compDir: string) {}
@@ -36,20 +47,24 @@ class UnitPieces {
 
 /**
  * llvm-symbolizer's plain LLVM and GNU answers written as UTF-8 straight from a located address
- * (`WasmSymbolizer.locate`): function lines and file paths are encoded once per DIE and per
- * file, and an answer is copies of those plus the numbers, with no strings or frame objects per
- * address. The text is `SymbolizerPrinter.frameText`'s, byte for byte.
+ * (`WasmSymbolizer.locate`): function lines and file paths are encoded once per name and per
+ * file, each inlined DIE's callers once per DIE (from its parent's), and an answer is copies of
+ * those plus the numbers, with no strings or frame objects per address. The text is
+ * `SymbolizerPrinter.frameText`'s, byte for byte.
  */
 export class PlainAnswerWriter {
-  private text = new Uint8Array(1 << 16);
-  private textUsed = 0;
+  /**
+   * The encoded pieces. A writer that is never reset keeps every buffer it fills, so pieces
+   * stay where they were written and a full buffer is followed by a new one, not copied.
+   */
+  private readonly arena = new ChunkWriter();
   private readonly units = new Map<FrameNames, UnitPieces>();
   private last: UnitPieces | null = null;
   private readonly gnu: boolean;
   private readonly printFunctions: boolean;
   private readonly footer: boolean;
-  /** Where a tail is printed before it is copied into the arena. */
-  private readonly scratch = new ChunkWriter();
+  /** DIEs whose tails are being encoded, innermost first. */
+  private readonly chain: number[] = [];
 
   /** Whether answers in this configuration can be written here (else use the printer's text). */
   static handles(printer: SymbolizerPrinter): boolean {
@@ -78,34 +93,54 @@ export class PlainAnswerWriter {
     } else {
       this.writeLocation(out, unit, -1, 0, 0, 0);
     }
-    this.writeTail(unit, index, leaf, located.inlines);
+    if (located.inlines && hasCallers(index, leaf)) this.writeTail(out, unit, index, leaf);
+    else this.writeFooter(out);
+  }
+
+  /** Everything after an inlined DIE's own frame: its callers' frames and the footer. */
+  private writeTail(target: ChunkWriter, unit: UnitPieces, index: SubroutineIndex, die: number): void {
+    const tails = unit.tails;
+    tails.reserve(die);
+    if (tails.starts[die] === UNENCODED) this.encodeTails(unit, index, die);
+    target.writeRange(this.arena.bufferAt(tails.buffers[die]), tails.starts[die], tails.ends[die]);
   }
 
   /**
-   * Everything after the innermost frame's location — the callers' frames and the footer —
-   * depends only on the innermost DIE: printed once per DIE into the arena, then copied.
+   * Encodes the tail of `die` and of those of its callers that have none yet, outermost first:
+   * a tail is the caller's function line, the call site, then the caller's own tail (or the
+   * footer), so each is one location and two copies however deep the inlining.
    */
-  private writeTail(unit: UnitPieces, index: SubroutineIndex, leaf: number, inlines: boolean): void {
-    // Code that was not inlined has no callers to print: the tail is the footer alone.
-    if (!inlines || !index.isInlined[leaf] || index.parents[leaf] < 0) {
-      this.writeFooter(this.out);
-      return;
-    }
+  private encodeTails(unit: UnitPieces, index: SubroutineIndex, die: number): void {
     const tails = unit.tails;
-    tails.reserve(leaf);
-    if (tails.starts[leaf] < 0) {
-      const scratch = this.scratch;
-      for (let child = leaf; index.isInlined[child] && index.parents[child] >= 0; child = index.parents[child]) {
-        if (this.printFunctions) this.writeName(scratch, unit, index.parents[child]);
-        this.writeLocation(scratch, unit, index.callFiles[child], index.callLines[child], index.callColumns[child], index.callDiscriminators[child]);
-      }
-      this.writeFooter(scratch);
-      tails.starts[leaf] = this.textUsed;
-      for (const chunk of scratch.finish()) this.appendBytes(chunk, chunk.length);
-      tails.ends[leaf] = this.textUsed;
-      scratch.reset();
+    const chain = this.chain;
+    chain.length = 0;
+    for (let d = die; hasCallers(index, d); d = index.parents[d]) {
+      tails.reserve(d);
+      if (tails.starts[d] !== UNENCODED) break;
+      chain.push(d);
     }
-    this.out.writeRange(this.text, tails.starts[leaf], tails.ends[leaf]);
+    const arena = this.arena;
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const child = chain[i];
+      const caller = index.parents[child];
+      const file = index.callFiles[child];
+      // Everything the tail copies is encoded first, so the tail itself is one contiguous piece.
+      let bound = LOCATION_NUMBERS + 1;
+      if (this.printFunctions) bound += this.encodedName(unit, caller);
+      const fileStart = this.fileStart(unit, file);
+      const path = fileStart === UNCACHED ? this.pathText(unit, file) : null;
+      bound += path !== null ? path.length * 3 : Math.abs(unit.files.ends[file]) - fileStart;
+      const callerHasTail = hasCallers(index, caller);
+      if (callerHasTail) bound += tails.ends[caller] - tails.starts[caller];
+      arena.reserve(bound);
+      const buffer = arena.bufferIndex;
+      const start = arena.used;
+      if (this.printFunctions) this.writeName(arena, unit, caller);
+      this.writeLocation(arena, unit, file, index.callLines[child], index.callColumns[child], index.callDiscriminators[child]);
+      if (callerHasTail) this.writeTail(arena, unit, index, caller);
+      else this.writeFooter(arena);
+      tails.close(child, arena, buffer, start);
+    }
   }
 
   private writeFooter(target: ChunkWriter): void {
@@ -128,31 +163,64 @@ export class PlainAnswerWriter {
   private writeName(target: ChunkWriter, unit: UnitPieces, die: number): void {
     const lines = unit.functionLines;
     lines.reserve(die);
-    if (lines.starts[die] < 0) {
-      lines.starts[die] = this.textUsed;
-      this.appendText((unit.names.get(die) ?? '??') + '\n');
-      lines.ends[die] = this.textUsed;
+    if (lines.starts[die] === UNENCODED) this.encodeName(unit, die);
+    target.writeRange(this.arena.bufferAt(lines.buffers[die]), lines.starts[die], lines.ends[die]);
+  }
+
+  /** The length of the function line of `die`, encoded if it was not. */
+  private encodedName(unit: UnitPieces, die: number): number {
+    const lines = unit.functionLines;
+    lines.reserve(die);
+    if (lines.starts[die] === UNENCODED) this.encodeName(unit, die);
+    return lines.ends[die] - lines.starts[die];
+  }
+
+  private encodeName(unit: UnitPieces, die: number): void {
+    const lines = unit.functionLines;
+    const source = unit.names.sourceOf(die);
+    const encoded = unit.encodedSources.get(source);
+    if (encoded !== undefined) {
+      lines.buffers[die] = lines.buffers[encoded];
+      lines.starts[die] = lines.starts[encoded];
+      lines.ends[die] = lines.ends[encoded];
+      return;
     }
-    target.writeRange(this.text, lines.starts[die], lines.ends[die]);
+    const text = (unit.names.get(die) ?? '??') + '\n';
+    this.encode(lines, die, text);
+    unit.encodedSources.set(source, die);
+  }
+
+  /** Appends `text` to the arena as slot `i` of `spans`. */
+  private encode(spans: Spans, i: number, text: string): void {
+    const arena = this.arena;
+    // UTF-8 needs at most 3 bytes per UTF-16 unit.
+    arena.reserve(text.length * 3);
+    const buffer = arena.bufferIndex;
+    const start = arena.used;
+    arena.writeText(text);
+    spans.close(i, arena, buffer, start);
   }
 
   /**
-   * Where "path:" of file index `file` starts in `text` (encoded on first use; "??:" when the
-   * line table names no such file); UNCACHED for indexes past the tables.
+   * Where "path:" of file index `file` starts in its arena buffer (encoded on first use; "??:"
+   * when the line table names no such file); UNCACHED for indexes past the tables.
    */
   private fileStart(unit: UnitPieces, file: number): number {
     if (file < 0 || file >= 0x10000) return UNCACHED;
     const files = unit.files;
     files.reserve(file);
-    let start = files.starts[file];
-    if (start === UNCACHED) {
+    if (files.starts[file] === UNENCODED) {
       const path = unit.lineTable?.filePath(file, unit.compDir) ?? null;
-      start = files.starts[file] = this.textUsed;
-      this.appendText((path ?? '??') + ':');
-      // The end of an unknown file's text is stored negated: the innermost frame asks.
-      files.ends[file] = path === null ? -this.textUsed : this.textUsed;
+      this.encode(files, file, (path ?? '??') + ':');
+      // The innermost frame asks whether the file is known.
+      if (path === null) files.ends[file] = -files.ends[file];
     }
-    return start;
+    return files.starts[file];
+  }
+
+  private pathText(unit: UnitPieces, file: number): string {
+    const path = file < 0 ? null : unit.lineTable?.filePath(file, unit.compDir) ?? null;
+    return (path ?? '??') + ':';
   }
 
   /** Whether the line table names file index `file`. */
@@ -166,13 +234,12 @@ export class PlainAnswerWriter {
   private writeLocation(out: ChunkWriter, unit: UnitPieces, file: number, line: number, column: number, discriminator: number): void {
     const start = this.fileStart(unit, file);
     if (start !== UNCACHED) {
-      out.writeRange(this.text, start, Math.abs(unit.files.ends[file]));
+      const files = unit.files;
+      out.writeRange(this.arena.bufferAt(files.buffers[file]), start, Math.abs(files.ends[file]));
     } else {
-      const path = file < 0 ? null : unit.lineTable?.filePath(file, unit.compDir) ?? null;
-      out.writeText((path ?? '??') + ':');
+      out.writeText(this.pathText(unit, file));
     }
-    // At most three numbers of 16 digits and 17 bytes of text.
-    out.reserve(70);
+    out.reserve(LOCATION_NUMBERS);
     out.decimal(line);
     const buffer = out.buffer;
     if (!this.gnu) {
@@ -185,46 +252,25 @@ export class PlainAnswerWriter {
     }
     buffer[out.used++] = NEWLINE;
   }
-
-  private appendBytes(bytes: Uint8Array, length: number): void {
-    if (this.textUsed + length > this.text.length) this.growText(length);
-    this.text.set(bytes.subarray(0, length), this.textUsed);
-    this.textUsed += length;
-  }
-
-  private growText(needed: number): void {
-    const bigger = new Uint8Array(Math.max(this.text.length * 2, this.textUsed + needed));
-    bigger.set(this.text.subarray(0, this.textUsed));
-    this.text = bigger;
-  }
-
-  private appendText(piece: string): void {
-    // UTF-8 needs at most 3 bytes per UTF-16 unit.
-    if (this.textUsed + piece.length * 3 > this.text.length) this.growText(piece.length * 3);
-    const text = this.text;
-    let at = this.textUsed;
-    // Names and paths are nearly always ASCII: copy those without a call into the encoder.
-    for (let i = 0; i < piece.length; i++) {
-      const c = piece.charCodeAt(i);
-      if (c >= 0x80) {
-        at = this.textUsed + encoder.encodeInto(piece, text.subarray(this.textUsed)).written;
-        break;
-      }
-      text[at++] = c;
-    }
-    this.textUsed = at;
-  }
 }
 
-const UNCACHED = -1;
+/** Whether DIE `die` is inlined into a caller whose frame an answer prints after its own. */
+function hasCallers(index: SubroutineIndex, die: number): boolean {
+  return index.isInlined[die] !== 0 && index.parents[die] >= 0;
+}
 
-function grown(table: Int32Array, size: number): Int32Array<ArrayBuffer> {
-  const next = new Int32Array(size).fill(-1);
+const UNENCODED = -1;
+const UNCACHED = -1;
+/** What a location writes after the path: at most three numbers of 16 digits and 17 bytes of text. */
+const LOCATION_NUMBERS = 70;
+
+function grown(table: Int32Array, size: number, fill: number): Int32Array<ArrayBuffer> {
+  const next = new Int32Array(size);
+  if (fill !== 0) next.fill(fill);
   next.set(table);
   return next;
 }
 
-const encoder = new TextEncoder();
 const COLON = 0x3a;
 const NEWLINE = 0x0a;
 const CLOSE_PAREN = 0x29;

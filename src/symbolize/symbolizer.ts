@@ -69,15 +69,23 @@ export class LocatedAddress {
  */
 export class FrameNames {
   private readonly names: (string | null | undefined)[] = [];
+  private readonly bySource = new Map<number, string | null>();
 
   constructor(
     private readonly resolveName: (die: number) => string | null,
+    /** The DIE whose names `die` shows: equal sources give equal names. */
+    readonly sourceOf: (die: number) => number,
   ) {}
 
   get(die: number): string | null {
     let name = this.names[die];
     if (name === undefined) {
-      name = this.resolveName(die);
+      const source = this.sourceOf(die);
+      name = this.bySource.get(source);
+      if (name === undefined) {
+        name = this.resolveName(die);
+        this.bySource.set(source, name);
+      }
       this.names[die] = name;
     }
     return name;
@@ -287,7 +295,7 @@ export class WasmSymbolizer {
     return (perVariant[variant] ??= new VariantTables(new FrameNames((die) => {
       const raw = rawName(dwarf.declaration(unit, index, die), kind);
       return raw !== null && wantDemangle ? this.demangle(raw) : raw;
-    })));
+    }, (die) => dwarf.nameSource(unit, index, die))));
   }
 
   private answerCache(unit: Unit, variant: number, rowCount: number): AnswerCache {
