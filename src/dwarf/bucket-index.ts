@@ -26,12 +26,15 @@ export class BucketIndex {
     const buckets = Math.floor(top / 2 ** shift) + 1;
     this.limit = buckets * 2 ** shift;
     const starts = new Uint32Array(buckets + 1);
-    let k = 0;
-    for (let b = 0; b <= buckets; b++) {
-      const bucketStart = b * 2 ** shift;
-      while (k < keys.length && keys[k] < bucketStart) k++;
-      starts[b] = k;
+    const width = 2 ** shift;
+    // Key by key, each read once: this runs once per index, before V8 optimizes it, and there
+    // every number read from a Float64Array is a new heap object.
+    let b = 0;
+    for (let k = 0; k < keys.length && b <= buckets; k++) {
+      const key = keys[k];
+      for (; b <= buckets && b * width <= key; b++) starts[b] = k;
     }
+    for (; b <= buckets; b++) starts[b] = keys.length;
     this.starts = starts;
   }
 

@@ -27,9 +27,11 @@ export class LineTable {
   rowAddresses = new Uint32Array(0);
   wideRows = new Uint32Array(0);
   wideAddresses = new Float64Array(0);
-  fileIndices = new Uint16Array(0);
-  lines = new Uint32Array(0);
-  columns = new Uint16Array(0);
+  /**
+   * Per row, side by side so a lookup touches one place: `rowPayload[2r]` the file index and
+   * column (16 bits each, as LLVM's `Row` keeps them), `rowPayload[2r + 1]` the line.
+   */
+  rowPayload = new Uint32Array(0);
   discriminators = new Uint32Array(0);
   sequenceLow = new Float64Array(0);
   sequenceHigh = new Float64Array(0);
@@ -78,6 +80,18 @@ export class LineTable {
       else last = mid;
     }
     return first;
+  }
+
+  fileIndex(row: number): number {
+    return this.rowPayload[2 * row] >>> 16;
+  }
+
+  line(row: number): number {
+    return this.rowPayload[2 * row + 1];
+  }
+
+  column(row: number): number {
+    return this.rowPayload[2 * row] & 0xffff;
   }
 
   hasFile(index: number): boolean {
@@ -271,9 +285,7 @@ function runProgram(cursor: Cursor, table: LineTable, p: ProgramParams, out: Row
 
   let capacity = out.capacity;
   let addresses = out.addresses;
-  let files = out.files;
-  let lines = out.lines;
-  let columns = out.columns;
+  let payload = out.payload;
   let discriminators = out.discriminators;
   let rows = 0;
   const wide = out.wide;
@@ -363,9 +375,7 @@ function runProgram(cursor: Cursor, table: LineTable, p: ProgramParams, out: Row
             if (rows === capacity) {
               capacity = out.grow(rows, end - pos, pos - programStart);
               addresses = out.addresses;
-              files = out.files;
-              lines = out.lines;
-              columns = out.columns;
+              payload = out.payload;
               discriminators = out.discriminators;
             }
             discriminators[rows] = extended.value;
@@ -394,9 +404,7 @@ function runProgram(cursor: Cursor, table: LineTable, p: ProgramParams, out: Row
     if (rows === capacity) {
       capacity = out.grow(rows, end - pos, pos - programStart);
       addresses = out.addresses;
-      files = out.files;
-      lines = out.lines;
-      columns = out.columns;
+      payload = out.payload;
       discriminators = out.discriminators;
     }
     // See `LineTable.rowAddresses`.
@@ -406,9 +414,9 @@ function runProgram(cursor: Cursor, table: LineTable, p: ProgramParams, out: Row
       wide.push(rows, address);
     }
     addresses[rows] = capped;
-    files[rows] = file;
-    lines[rows] = line;
-    columns[rows] = column;
+    // Both wrap as LLVM's uint16_t fields do; the store wraps the line to 32 bits.
+    payload[2 * rows] = ((file & 0xffff) << 16) | (column & 0xffff);
+    payload[2 * rows + 1] = line;
     rows++;
     if (opcode === endSequenceOpcode) {
       // LLVM keeps only sequences that cover bytes and have a row besides the end marker. A
@@ -429,9 +437,8 @@ function runProgram(cursor: Cursor, table: LineTable, p: ProgramParams, out: Row
 class Rows {
   capacity: number;
   addresses: Uint32Array<ArrayBuffer>;
-  files: Uint16Array<ArrayBuffer>;
-  lines: Uint32Array<ArrayBuffer>;
-  columns: Uint16Array<ArrayBuffer>;
+  /** `LineTable.rowPayload`. */
+  payload: Uint32Array<ArrayBuffer>;
   discriminators: Uint32Array<ArrayBuffer>;
   /** Rows whose address `addresses` caps, as (row, exact address) pairs in row order. */
   readonly wide: number[] = [];
@@ -440,20 +447,18 @@ class Rows {
     // Every row takes at least one byte of the program.
     this.capacity = Math.min(programLength, Math.floor(programLength / BYTES_PER_ROW) + 64);
     this.addresses = new Uint32Array(this.capacity);
-    this.files = new Uint16Array(this.capacity);
-    this.lines = new Uint32Array(this.capacity);
-    this.columns = new Uint16Array(this.capacity);
+    this.payload = new Uint32Array(2 * this.capacity);
     this.discriminators = new Uint32Array(this.capacity);
   }
 
   /** Makes room for the row about to be appended and those the rest of the program likely holds. */
   grow(rows: number, remaining: number, consumed: number): number {
     const expected = Math.ceil(((remaining * rows) / consumed) * 1.125);
-    this.capacity = rows + 1 + Math.min(remaining, Math.max(expected, rows >> 3, 64));
+    // A small integer, not the double the arithmetic leaves before V8 optimizes it: the decode
+    // loop compares row counts with it, and a double there throws its optimized code away.
+    this.capacity = (rows + 1 + Math.min(remaining, Math.max(expected, rows >> 3, 64))) >>> 0;
     this.addresses = grown(this.addresses, this.capacity);
-    this.files = grown(this.files, this.capacity);
-    this.lines = grown(this.lines, this.capacity);
-    this.columns = grown(this.columns, this.capacity);
+    this.payload = grown(this.payload, 2 * this.capacity);
     this.discriminators = grown(this.discriminators, this.capacity);
     return this.capacity;
   }
@@ -499,15 +504,11 @@ class Rows {
     // than memory; a copy writes fresh memory again. Worth it only when most is unused.
     if (rows < this.capacity >> 1) {
       table.rowAddresses = this.addresses.slice(0, rows);
-      table.fileIndices = this.files.slice(0, rows);
-      table.lines = this.lines.slice(0, rows);
-      table.columns = this.columns.slice(0, rows);
+      table.rowPayload = this.payload.slice(0, 2 * rows);
       table.discriminators = this.discriminators.slice(0, rows);
     } else {
       table.rowAddresses = this.addresses.subarray(0, rows);
-      table.fileIndices = this.files.subarray(0, rows);
-      table.lines = this.lines.subarray(0, rows);
-      table.columns = this.columns.subarray(0, rows);
+      table.rowPayload = this.payload.subarray(0, 2 * rows);
       table.discriminators = this.discriminators.subarray(0, rows);
     }
   }
@@ -520,8 +521,8 @@ class Rows {
  */
 const BYTES_PER_ROW = 4;
 
-function grown<T extends Uint32Array<ArrayBuffer> | Uint16Array<ArrayBuffer>>(array: T, capacity: number): T {
-  const next = new (array.constructor as new (n: number) => T)(capacity);
+function grown(array: Uint32Array<ArrayBuffer>, capacity: number): Uint32Array<ArrayBuffer> {
+  const next = new Uint32Array(capacity);
   next.set(array);
   return next;
 }

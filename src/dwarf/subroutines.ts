@@ -18,7 +18,7 @@ export class SubroutineIndex {
   /** Number of subroutine DIEs; each array below has one slot per DIE, in pre-order. */
   readonly count: number;
   /** `.debug_info` offset of each subroutine DIE. */
-  readonly dieOffsets: Float64Array;
+  readonly dieOffsets: Uint32Array;
   readonly isInlined: Uint8Array;
   /** Index of the nearest enclosing subroutine DIE, or -1. */
   readonly parents: Int32Array;
@@ -31,10 +31,14 @@ export class SubroutineIndex {
   readonly origins: Float64Array;
   readonly specifications: Float64Array;
   readonly namesItself: Uint8Array;
-  readonly callFiles: Float64Array;
-  readonly callLines: Float64Array;
-  readonly callColumns: Float64Array;
-  readonly callDiscriminators: Float64Array;
+  /**
+   * 32 bits, as LLVM keeps them (`DWARFDie::getCallerFrame` returns uint32_t): a larger value
+   * prints as LLVM prints it, and a read before V8 optimizes the reader allocates no number.
+   */
+  readonly callFiles: Uint32Array;
+  readonly callLines: Uint32Array;
+  readonly callColumns: Uint32Array;
+  readonly callDiscriminators: Uint32Array;
 
   private readonly map: RangeMap;
 
@@ -70,17 +74,17 @@ export class SubroutineIndex {
 class Walk {
   // The index's arrays, as `SubroutineIndex` describes them.
   count = 0;
-  dieOffsets: Float64Array;
+  dieOffsets: Uint32Array;
   isInlined: Uint8Array;
   parents: Int32Array;
   lowPcs: Float64Array;
   origins: Float64Array;
   specifications: Float64Array;
   namesItself: Uint8Array;
-  callFiles: Float64Array;
-  callLines: Float64Array;
-  callColumns: Float64Array;
-  callDiscriminators: Float64Array;
+  callFiles: Uint32Array;
+  callLines: Uint32Array;
+  callColumns: Uint32Array;
+  callDiscriminators: Uint32Array;
 
   private readonly builder = new RangeMapBuilder();
   private readonly bytes: Uint8Array;
@@ -90,9 +94,11 @@ class Walk {
   private readonly plans: (DiePlan | undefined)[] = [];
   /**
    * The slot values of the subroutine DIE being read. A plain array: until V8 optimizes the walk,
-   * each number read from a Float64Array would be a new heap object.
+   * each number read from a Float64Array would be a new heap object. Made generic up front: an
+   * array of small integers turns into one of doubles at the first large value (a tombstone
+   * address), and that change throws away the walk's optimized code.
    */
-  private readonly values: number[] = new Array<number>(SLOTS).fill(0);
+  private readonly values: number[] = genericNumbers(SLOTS);
   /** One DIE's range list, reused. */
   private readonly ranges: number[] = [];
   /**
@@ -106,17 +112,17 @@ class Walk {
     // Optimized C spends about 60 bytes of DIEs per subroutine; a little over is cheaper than
     // growing eleven arrays, and less is met by doubling.
     const capacity = Math.max(64, Math.ceil((unit.end - unit.offset) / 48));
-    this.dieOffsets = new Float64Array(capacity);
+    this.dieOffsets = new Uint32Array(capacity);
     this.isInlined = new Uint8Array(capacity);
     this.parents = new Int32Array(capacity);
     this.lowPcs = new Float64Array(capacity);
     this.origins = new Float64Array(capacity);
     this.specifications = new Float64Array(capacity);
     this.namesItself = new Uint8Array(capacity);
-    this.callFiles = new Float64Array(capacity);
-    this.callLines = new Float64Array(capacity);
-    this.callColumns = new Float64Array(capacity);
-    this.callDiscriminators = new Float64Array(capacity);
+    this.callFiles = new Uint32Array(capacity);
+    this.callLines = new Uint32Array(capacity);
+    this.callColumns = new Uint32Array(capacity);
+    this.callDiscriminators = new Uint32Array(capacity);
     this.bytes = info.sections.info;
     this.end = unit.end;
     this.cursor = new Cursor(this.bytes, unit.firstDieOffset, unit.end, '.debug_info');
@@ -606,7 +612,15 @@ function addressKind(form: number): number {
   return isAddressForm(form) ? POOLED_ADDRESS : NONE;
 }
 
-function resized<T extends Float64Array | Int32Array | Uint8Array>(array: T, length: number): T {
+/** `n` zeros in an array of V8's generic element kind, which no number stored later changes. */
+function genericNumbers(n: number): number[] {
+  const values: unknown[] = new Array<unknown>(n).fill(0);
+  values[0] = null;
+  values[0] = 0;
+  return values as number[];
+}
+
+function resized<T extends Float64Array | Uint32Array | Int32Array | Uint8Array>(array: T, length: number): T {
   const next = new (array.constructor as new (n: number) => T)(length);
   next.set(array.subarray(0, Math.min(array.length, length)));
   return next;

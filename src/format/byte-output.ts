@@ -4,11 +4,16 @@
  * then handed to the stream in a few large writes.
  */
 export class ChunkWriter {
-  private readonly chunks: Uint8Array[] = [];
+  private readonly chunks = bufferList();
   /** Filled buffers of the current batch, and buffers whose bytes were written: reused. */
-  private readonly filled: Uint8Array[] = [];
-  private readonly spare: Uint8Array[] = [];
-  buffer: Uint8Array = new Uint8Array(OUTPUT_CHUNK);
+  private readonly filled = bufferList();
+  private readonly spare = bufferList();
+  /**
+   * Small at first, so the first few answers already take the path that starts a new buffer:
+   * V8 then optimizes the writer with that path seen, instead of discarding the optimized code
+   * when the first full buffer comes.
+   */
+  buffer: Uint8Array = new Uint8Array(FIRST_CHUNK);
   used = 0;
 
   /** Makes room for `n` more bytes in `buffer` (starting a new chunk if needed). */
@@ -29,11 +34,9 @@ export class ChunkWriter {
     if (this.used + n > this.buffer.length) this.reserve(n);
     const buffer = this.buffer;
     let at = this.used;
-    if (n <= SHORT_COPY) for (let i = start; i < end; i++) buffer[at++] = source[i];
-    else {
-      buffer.set(source.subarray(start, end), at);
-      at += n;
-    }
+    // Pieces are names, paths and callers' frames, mostly under a few hundred bytes: a plain
+    // loop beats `TypedArray#set`, which calls into the runtime and allocates a subarray.
+    for (let i = start; i < end; i++) buffer[at++] = source[i];
     this.used = at;
   }
 
@@ -92,10 +95,17 @@ export class ChunkWriter {
   }
 }
 
-const encoder = new TextEncoder();
 /**
- * Names and paths run to a few hundred bytes: up to this length a plain loop beats
- * `TypedArray#set`, which costs a call into the runtime and a subarray allocation.
+ * An empty list that already has the element kind of a list of objects: an empty array literal
+ * changes kind at its first push, which throws away optimized code that inlined the list.
  */
-const SHORT_COPY = 256;
+function bufferList(): Uint8Array[] {
+  const list = [EMPTY];
+  list.length = 0;
+  return list;
+}
+
+const EMPTY = new Uint8Array(0);
+const encoder = new TextEncoder();
 const OUTPUT_CHUNK = 1 << 18;
+const FIRST_CHUNK = 1 << 10;

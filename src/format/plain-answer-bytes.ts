@@ -5,29 +5,50 @@ import type { SubroutineIndex } from '../dwarf/subroutines.js';
 import type { SymbolizerPrinter } from './symbolizer-output.js';
 
 /**
- * Where each slot's encoded text lies in the arena: buffer, start and end; a start of -1 marks
- * a slot not encoded yet. Typed tables, no object per piece, so nothing here burdens the
- * garbage collector.
+ * Where each slot's encoded text lies in the arena: `slots[3i]` its buffer, `slots[3i + 1]` its
+ * start (-1 until encoded), `slots[3i + 2]` its end. One array, so an answer's piece costs one
+ * cache miss, not three; typed, so nothing here burdens the garbage collector.
  */
 class Spans {
-  buffers = new Int32Array(0);
-  starts = new Int32Array(0);
-  ends = new Int32Array(0);
+  slots = new Int32Array(0);
 
   /** Makes slot `i` addressable. */
   reserve(i: number): void {
-    if (i < this.starts.length) return;
-    const size = Math.max(i + 1, this.starts.length * 2, 64);
-    this.buffers = grown(this.buffers, size, 0);
-    this.starts = grown(this.starts, size, UNENCODED);
-    this.ends = grown(this.ends, size, 0);
+    if (3 * i < this.slots.length) return;
+    const slots = new Int32Array(3 * Math.max(i + 1, (this.slots.length / 3) * 2, 64));
+    for (let k = this.slots.length + 1; k < slots.length; k += 3) slots[k] = UNENCODED;
+    slots.set(this.slots);
+    this.slots = slots;
+  }
+
+  isEncoded(i: number): boolean {
+    return this.slots[3 * i + 1] !== UNENCODED;
+  }
+
+  length(i: number): number {
+    return this.slots[3 * i + 2] - this.slots[3 * i + 1];
   }
 
   /** Records that slot `i` is the arena's bytes from `start` to where it is now. */
   close(i: number, arena: ChunkWriter, buffer: number, start: number): void {
-    this.buffers[i] = buffer;
-    this.starts[i] = start;
-    this.ends[i] = arena.used;
+    const slots = this.slots;
+    slots[3 * i] = buffer;
+    slots[3 * i + 1] = start;
+    slots[3 * i + 2] = arena.used;
+  }
+
+  copy(from: number, to: number): void {
+    const slots = this.slots;
+    slots[3 * to] = slots[3 * from];
+    slots[3 * to + 1] = slots[3 * from + 1];
+    slots[3 * to + 2] = slots[3 * from + 2];
+  }
+
+  /** Copies slot `i`'s text to `target`. */
+  writeTo(target: ChunkWriter, arena: ChunkWriter, i: number): void {
+    const slots = this.slots;
+    const k = 3 * i;
+    target.writeRange(arena.bufferAt(slots[k]), slots[k + 1], slots[k + 2]);
   }
 }
 
@@ -63,8 +84,8 @@ export class PlainAnswerWriter {
   private readonly gnu: boolean;
   private readonly printFunctions: boolean;
   private readonly footer: boolean;
-  /** DIEs whose tails are being encoded, innermost first. */
-  private readonly chain: number[] = [];
+  /** DIEs whose tails are being encoded, innermost first (a reused stack: no garbage). */
+  private chain = new Int32Array(16);
 
   /** Whether answers in this configuration can be written here (else use the printer's text). */
   static handles(printer: SymbolizerPrinter): boolean {
@@ -88,8 +109,11 @@ export class PlainAnswerWriter {
     const out = this.out;
     if (this.printFunctions) this.writeName(out, unit, leaf);
     // A row whose file index names no file leaves the innermost frame without a location.
-    if (table !== null && row >= 0 && this.namesFile(unit, table.fileIndices[row])) {
-      this.writeLocation(out, unit, table.fileIndices[row], table.lines[row], table.columns[row], table.discriminators[row]);
+    const fileColumn = table !== null && row >= 0 ? table.rowPayload[2 * row] : 0;
+    if (table !== null && row >= 0 && this.namesFile(unit, fileColumn >>> 16)) {
+      // Only GNU's style prints discriminators: LLVM's need not look them up.
+      const discriminator = this.gnu ? table.discriminators[row] : 0;
+      this.writeLocation(out, unit, fileColumn >>> 16, table.rowPayload[2 * row + 1], fileColumn & 0xffff, discriminator);
     } else {
       this.writeLocation(out, unit, -1, 0, 0, 0);
     }
@@ -101,8 +125,8 @@ export class PlainAnswerWriter {
   private writeTail(target: ChunkWriter, unit: UnitPieces, index: SubroutineIndex, die: number): void {
     const tails = unit.tails;
     tails.reserve(die);
-    if (tails.starts[die] === UNENCODED) this.encodeTails(unit, index, die);
-    target.writeRange(this.arena.bufferAt(tails.buffers[die]), tails.starts[die], tails.ends[die]);
+    if (!tails.isEncoded(die)) this.encodeTails(unit, index, die);
+    tails.writeTo(target, this.arena, die);
   }
 
   /**
@@ -112,15 +136,16 @@ export class PlainAnswerWriter {
    */
   private encodeTails(unit: UnitPieces, index: SubroutineIndex, die: number): void {
     const tails = unit.tails;
-    const chain = this.chain;
-    chain.length = 0;
+    let depth = 0;
     for (let d = die; hasCallers(index, d); d = index.parents[d]) {
       tails.reserve(d);
-      if (tails.starts[d] !== UNENCODED) break;
-      chain.push(d);
+      if (tails.isEncoded(d)) break;
+      if (depth === this.chain.length) this.chain = grown(this.chain, depth * 2, 0);
+      this.chain[depth++] = d;
     }
+    const chain = this.chain;
     const arena = this.arena;
-    for (let i = chain.length - 1; i >= 0; i--) {
+    for (let i = depth - 1; i >= 0; i--) {
       const child = chain[i];
       const caller = index.parents[child];
       const file = index.callFiles[child];
@@ -129,9 +154,9 @@ export class PlainAnswerWriter {
       if (this.printFunctions) bound += this.encodedName(unit, caller);
       const fileStart = this.fileStart(unit, file);
       const path = fileStart === UNCACHED ? this.pathText(unit, file) : null;
-      bound += path !== null ? path.length * 3 : Math.abs(unit.files.ends[file]) - fileStart;
+      bound += path !== null ? path.length * 3 : Math.abs(unit.files.slots[3 * file + 2]) - fileStart;
       const callerHasTail = hasCallers(index, caller);
-      if (callerHasTail) bound += tails.ends[caller] - tails.starts[caller];
+      if (callerHasTail) bound += tails.length(caller);
       arena.reserve(bound);
       const buffer = arena.bufferIndex;
       const start = arena.used;
@@ -163,16 +188,16 @@ export class PlainAnswerWriter {
   private writeName(target: ChunkWriter, unit: UnitPieces, die: number): void {
     const lines = unit.functionLines;
     lines.reserve(die);
-    if (lines.starts[die] === UNENCODED) this.encodeName(unit, die);
-    target.writeRange(this.arena.bufferAt(lines.buffers[die]), lines.starts[die], lines.ends[die]);
+    if (!lines.isEncoded(die)) this.encodeName(unit, die);
+    lines.writeTo(target, this.arena, die);
   }
 
   /** The length of the function line of `die`, encoded if it was not. */
   private encodedName(unit: UnitPieces, die: number): number {
     const lines = unit.functionLines;
     lines.reserve(die);
-    if (lines.starts[die] === UNENCODED) this.encodeName(unit, die);
-    return lines.ends[die] - lines.starts[die];
+    if (!lines.isEncoded(die)) this.encodeName(unit, die);
+    return lines.length(die);
   }
 
   private encodeName(unit: UnitPieces, die: number): void {
@@ -180,9 +205,7 @@ export class PlainAnswerWriter {
     const source = unit.names.sourceOf(die);
     const encoded = unit.encodedSources.get(source);
     if (encoded !== undefined) {
-      lines.buffers[die] = lines.buffers[encoded];
-      lines.starts[die] = lines.starts[encoded];
-      lines.ends[die] = lines.ends[encoded];
+      lines.copy(encoded, die);
       return;
     }
     const text = (unit.names.get(die) ?? '??') + '\n';
@@ -209,13 +232,13 @@ export class PlainAnswerWriter {
     if (file < 0 || file >= 0x10000) return UNCACHED;
     const files = unit.files;
     files.reserve(file);
-    if (files.starts[file] === UNENCODED) {
+    if (!files.isEncoded(file)) {
       const path = unit.lineTable?.filePath(file, unit.compDir) ?? null;
       this.encode(files, file, (path ?? '??') + ':');
-      // The innermost frame asks whether the file is known.
-      if (path === null) files.ends[file] = -files.ends[file];
+      // The end of an unknown file's text is stored negated: the innermost frame asks.
+      if (path === null) files.slots[3 * file + 2] = -files.slots[3 * file + 2];
     }
-    return files.starts[file];
+    return files.slots[3 * file + 1];
   }
 
   private pathText(unit: UnitPieces, file: number): string {
@@ -227,15 +250,15 @@ export class PlainAnswerWriter {
   private namesFile(unit: UnitPieces, file: number): boolean {
     const start = this.fileStart(unit, file);
     if (start === UNCACHED) return file >= 0 && (unit.lineTable?.filePath(file, unit.compDir) ?? null) !== null;
-    return unit.files.ends[file] > 0;
+    return unit.files.slots[3 * file + 2] > 0;
   }
 
   /** "file:line:column\n", or GNU's "file:line\n" with " (discriminator N)" when N is not 0. */
   private writeLocation(out: ChunkWriter, unit: UnitPieces, file: number, line: number, column: number, discriminator: number): void {
     const start = this.fileStart(unit, file);
     if (start !== UNCACHED) {
-      const files = unit.files;
-      out.writeRange(this.arena.bufferAt(files.buffers[file]), start, Math.abs(files.ends[file]));
+      const slots = unit.files.slots;
+      out.writeRange(this.arena.bufferAt(slots[3 * file]), start, Math.abs(slots[3 * file + 2]));
     } else {
       out.writeText(this.pathText(unit, file));
     }

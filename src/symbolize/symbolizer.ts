@@ -68,14 +68,19 @@ export class LocatedAddress {
  * a (unit, options) pair, so printers can key their own per-DIE caches on it.
  */
 export class FrameNames {
-  private readonly names: (string | null | undefined)[] = [];
+  private readonly names: (string | null | undefined)[];
   private readonly bySource = new Map<number, string | null>();
 
   constructor(
+    dieCount: number,
     private readonly resolveName: (die: number) => string | null,
     /** The DIE whose names `die` shows: equal sources give equal names. */
     readonly sourceOf: (die: number) => number,
-  ) {}
+  ) {
+    // Sized up front: DIEs are named in any order, and writing far past the end of a growing
+    // array would turn it into a dictionary.
+    this.names = new Array<string | null | undefined>(dieCount).fill(undefined);
+  }
 
   get(die: number): string | null {
     let name = this.names[die];
@@ -160,13 +165,15 @@ export class WasmSymbolizer {
 
   /** The DWARF reader, or null when the module carries no DWARF. */
   get dwarfContext(): DwarfContext | null {
-    if (this.dwarf === undefined) {
-      const sections = this.debugSections !== undefined
-        ? this.debugSections
-        : dwarfSections((name) => this.module.customSection(name));
-      this.dwarf = sections ? new DwarfContext(sections, { splitUnits: this.splitUnits }) : null;
-    }
-    return this.dwarf;
+    return this.dwarf === undefined ? this.openDwarf() : this.dwarf;
+  }
+
+  // Apart from the getter: its closure would make every call allocate a context for `this`.
+  private openDwarf(): DwarfContext | null {
+    const sections = this.debugSections !== undefined
+      ? this.debugSections
+      : dwarfSections((name) => this.module.customSection(name));
+    return (this.dwarf = sections ? new DwarfContext(sections, { splitUnits: this.splitUnits }) : null);
   }
 
   get hasDwarf(): boolean {
@@ -290,12 +297,17 @@ export class WasmSymbolizer {
       perVariant = [];
       this.variantTables.set(index, perVariant);
     }
+    return (perVariant[variant] ??= this.newTables(dwarf, unit, index, variant));
+  }
+
+  // Apart from `tablesFor`, which runs at every change of unit: closures make a call allocate.
+  private newTables(dwarf: DwarfContext, unit: Unit, index: SubroutineIndex, variant: number): VariantTables {
     const kind: FunctionNameKind = variant & 8 ? 'none' : variant & 4 ? 'short' : 'linkage';
     const wantDemangle = (variant & 2) !== 0;
-    return (perVariant[variant] ??= new VariantTables(new FrameNames((die) => {
+    return new VariantTables(new FrameNames(index.count, (die) => {
       const raw = rawName(dwarf.declaration(unit, index, die), kind);
       return raw !== null && wantDemangle ? this.demangle(raw) : raw;
-    }, (die) => dwarf.nameSource(unit, index, die))));
+    }, (die) => dwarf.nameSource(unit, index, die)));
   }
 
   private answerCache(unit: Unit, variant: number, rowCount: number): AnswerCache {
@@ -313,12 +325,12 @@ export class WasmSymbolizer {
   ): SourceFrame[] {
     const lineTable = this.lastLineTable;
     const index = this.lastIndex;
-    const rowFile = lineTable && row >= 0 ? lineTable.filePath(lineTable.fileIndices[row], this.lastCompDir) : null;
+    const rowFile = lineTable && row >= 0 ? lineTable.filePath(lineTable.fileIndex(row), this.lastCompDir) : null;
     const frame = emptyFrame();
     if (rowFile !== null) {
       frame.file = rowFile;
-      frame.line = lineTable!.lines[row];
-      frame.column = lineTable!.columns[row];
+      frame.line = lineTable!.line(row);
+      frame.column = lineTable!.column(row);
       frame.discriminator = lineTable!.discriminators[row];
     }
     if (!index || leaf < 0) return rowFile === null ? [] : [frame];
