@@ -1,6 +1,7 @@
 import { processIO, type CliIO } from './io.js';
 import { symbolizeCommand } from './symbolize-command.js';
 import { stackCommand } from './stack-command.js';
+import { keepFreedMemoryForReuse } from './allocator.js';
 
 const HELP = `Usage: crosstrace <command> [options]
 
@@ -25,4 +26,10 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       io.stderr(`crosstrace: unknown command '${command}'\n${HELP}`);
       return 2;
   }
+}
+
+/** The `crosstrace` executable: `main` on the process's own streams, tuned as a batch process. */
+export function runProcess(argv: string[]): Promise<number> {
+  keepFreedMemoryForReuse();
+  return main(argv);
 }
