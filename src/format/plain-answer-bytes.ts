@@ -80,6 +80,8 @@ export class PlainAnswerWriter {
    */
   private readonly arena = new ChunkWriter();
   private readonly units = new Map<FrameNames, UnitPieces>();
+  /** Per function index: its name-section name line (for code outside every DWARF unit). */
+  private readonly sectionNames = new Spans();
   private last: UnitPieces | null = null;
   private readonly gnu: boolean;
   private readonly printFunctions: boolean;
@@ -100,6 +102,10 @@ export class PlainAnswerWriter {
   }
 
   write(located: LocatedAddress): void {
+    if (located.index === null) {
+      this.writeByName(located);
+      return;
+    }
     let unit = this.last;
     if (unit === null || unit.names !== located.names) unit = this.unitPieces(located);
     const index = located.index!;
@@ -119,6 +125,22 @@ export class PlainAnswerWriter {
     }
     if (located.inlines && hasCallers(index, leaf)) this.writeTail(out, unit, index, leaf);
     else this.writeFooter(out);
+  }
+
+  /** A function known only by its name-section name: that name, an unknown location, the footer. */
+  private writeByName(located: LocatedAddress): void {
+    const out = this.out;
+    const names = this.sectionNames;
+    const index = located.functionIndex;
+    if (this.printFunctions) {
+      names.reserve(index);
+      if (!names.isEncoded(index)) this.encode(names, index, located.sectionName + '\n');
+      names.writeTo(out, this.arena, index);
+    }
+    const unknown = this.gnu ? UNKNOWN_GNU : UNKNOWN_LLVM;
+    out.reserve(unknown.length);
+    for (let i = 0; i < unknown.length; i++) out.buffer[out.used++] = unknown[i];
+    this.writeFooter(out);
   }
 
   /** Everything after an inlined DIE's own frame: its callers' frames and the footer. */
@@ -298,3 +320,5 @@ const COLON = 0x3a;
 const NEWLINE = 0x0a;
 const CLOSE_PAREN = 0x29;
 const DISCRIMINATOR = new TextEncoder().encode(' (discriminator ');
+const UNKNOWN_LLVM = new TextEncoder().encode('??:0:0\n');
+const UNKNOWN_GNU = new TextEncoder().encode('??:0\n');

@@ -51,6 +51,7 @@ export interface SubroutineAnswer {
  * inlined.
  */
 export class LocatedAddress {
+  /** Null when no DWARF unit covers the address and the name section names its function. */
   index: SubroutineIndex | null = null;
   leaf = -1;
   inlines = true;
@@ -60,6 +61,9 @@ export class LocatedAddress {
   compDir = '';
   /** Display names of the unit's subroutine DIEs under the lookup's options. */
   names: FrameNames | null = null;
+  /** Without `index`: the function's index and its name-section name as displayed. */
+  functionIndex = -1;
+  sectionName = '';
 }
 
 /**
@@ -243,7 +247,8 @@ export class WasmSymbolizer {
   locate(address: CodeOffset, options: LookupOptions, out: LocatedAddress): boolean {
     const dwarf = this.dwarfContext;
     const unit = dwarf ? dwarf.unitForAddress(address) : null;
-    if (!dwarf || !unit) return false;
+    if (!dwarf) return false;
+    if (!unit) return this.locateByName(address, options, out);
     const kind = options.functionNames ?? 'linkage';
     const inlines = options.inlines ?? true;
     this.selectUnit(dwarf, unit, variantOf(inlines, kind, options.demangle ?? true));
@@ -264,6 +269,24 @@ export class WasmSymbolizer {
     out.row = lineTable ? lineTable.lookup(address) : -1;
     out.compDir = this.lastCompDir;
     out.names = names;
+    return true;
+  }
+
+  /**
+   * Code outside every DWARF unit (libc's assembly, builtins) whose function the name section
+   * names: the answer `nameSectionFrames` gives, one frame with a name and no location.
+   */
+  private locateByName(address: CodeOffset, options: LookupOptions, out: LocatedAddress): boolean {
+    if (options.functionNames === 'none') return false;
+    const functionIndex = this.module.functionIndexAt(address);
+    const name = functionIndex === null ? null : this.module.functionName(functionIndex);
+    if (name === null) return false;
+    out.index = null;
+    out.lineTable = null;
+    out.row = -1;
+    out.names = null;
+    out.functionIndex = functionIndex!;
+    out.sectionName = options.demangle ?? true ? this.demangle(name) : name;
     return true;
   }
 
