@@ -240,9 +240,10 @@ export class WasmSymbolizer {
 
   /**
    * Where a code offset lands, without building frames: its unit's tables, innermost subroutine
-   * DIE and line-table row, for printers that write answers straight from the indexes. Returns
-   * false where the answer has no such shape (no DWARF unit or subroutine, or an outermost
-   * function only the name section names): use `symbolizeCodeOffset` then.
+   * DIE and line-table row, for printers that write answers straight from the indexes; outside
+   * every DWARF unit, the name-section name of its function (`index` null). Returns false where
+   * the answer has neither shape (no subroutine DIE, an outermost function only the name section
+   * names, no name at all): use `symbolizeCodeOffset` then.
    */
   locate(address: CodeOffset, options: LookupOptions, out: LocatedAddress): boolean {
     const dwarf = this.dwarfContext;
