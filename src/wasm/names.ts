@@ -24,7 +24,8 @@ export class FunctionNames implements Iterable<[number, string]> {
   /** Records a name read at `start` (checked by the caller). */
   set(index: number, start: number): void {
     this.starts.set(index, start);
-    this.decoded.delete(index);
+    // Names are decoded after the section is read; only a later duplicate entry finds one.
+    if (this.decoded.size !== 0) this.decoded.delete(index);
   }
 
   get(index: number): string | undefined {
