@@ -107,9 +107,20 @@ class VariantTables {
   readonly answers: (SubroutineAnswer | undefined)[] = [];
   /** Per inlined DIE: the frame of the caller it was inlined into, at its call site. */
   readonly callerFrames: (SourceFrame | undefined)[] = [];
+  /**
+   * Per innermost DIE, whether DWARF names the outermost function of its answer (`locate`):
+   * UNCHECKED, NAMED or UNNAMED. One byte read instead of a climb up the inline chain.
+   */
+  readonly outermostNamed: Uint8Array;
 
-  constructor(readonly names: FrameNames) {}
+  constructor(readonly names: FrameNames, dieCount: number) {
+    this.outermostNamed = new Uint8Array(dieCount);
+  }
 }
+
+const UNCHECKED = 0;
+const NAMED = 1;
+const UNNAMED = 2;
 
 /** The name a frame shows before demangling, as `--functions` asks: null for 'none'. */
 function rawName(names: { linkageName: string | null; shortName: string | null }, kind: FunctionNameKind): string | null {
@@ -256,11 +267,16 @@ export class WasmSymbolizer {
     const index = this.lastIndex;
     const leaf = index ? index.find(address) : -1;
     if (leaf < 0) return false;
-    const names = this.lastTables!.names;
+    const tables = this.lastTables!;
+    const names = tables.names;
     if (kind !== 'none') {
-      let outermost = leaf;
-      if (inlines) while (index!.isInlined[outermost] && index!.parents[outermost] >= 0) outermost = index!.parents[outermost];
-      if (names.get(outermost) === null) return false;
+      let named = tables.outermostNamed[leaf];
+      if (named === UNCHECKED) {
+        let outermost = leaf;
+        if (inlines) while (index!.isInlined[outermost] && index!.parents[outermost] >= 0) outermost = index!.parents[outermost];
+        named = tables.outermostNamed[leaf] = names.get(outermost) === null ? UNNAMED : NAMED;
+      }
+      if (named === UNNAMED) return false;
     }
     const lineTable = this.lastLineTable;
     out.index = index;
@@ -331,7 +347,7 @@ export class WasmSymbolizer {
     return new VariantTables(new FrameNames(index.count, (die) => {
       const raw = rawName(dwarf.declaration(unit, index, die), kind);
       return raw !== null && wantDemangle ? this.demangle(raw) : raw;
-    }, (die) => dwarf.nameSource(unit, index, die)));
+    }, (die) => dwarf.nameSource(unit, index, die)), index.count);
   }
 
   private answerCache(unit: Unit, variant: number, rowCount: number): AnswerCache {
