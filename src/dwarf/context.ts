@@ -1,11 +1,11 @@
 import { CrosstraceError } from '../errors.js';
 import { readAranges, UnitAddressMap } from './aranges.js';
 import * as C from './constants.js';
-import { DebugInfo } from './info.js';
+import { DebugInfo, type Attribute } from './info.js';
 import { LineTable, readLineTable } from './line.js';
 import { DeclarationResolver, type Declaration } from './declaration.js';
 import type { DwarfSections } from './sections.js';
-import { SubroutineIndex } from './subroutines.js';
+import { NAME_UNREAD, SubroutineIndex } from './subroutines.js';
 import { asDwarfSections, findSplitUnit, type SplitUnitLookup } from './split.js';
 import { isSkeletonUnit, type Unit } from './unit.js';
 
@@ -209,6 +209,34 @@ export class DwarfContext {
     const split = this.splitLookup ? this.splitOf(unit) : null;
     if (split) return split.context.declaration(split.unit, index, i);
     return this.declarations.resolve(this.namesStart(index, i));
+  }
+
+  /**
+   * The names of subroutine DIE `i` from what the index already read, when the search for them
+   * ends at one DIE of the index: the DIE they start from (see `namesStart`) refers nowhere, so
+   * LLVM's `findRecursively` reads that DIE alone. Null otherwise: ask `declaration`.
+   */
+  indexedNames(unit: Unit, index: SubroutineIndex, i: number): { linkageName: string | null; shortName: string | null } | null {
+    if (this.splitLookup) return null;
+    const start = this.namesStart(index, i);
+    const j = start === index.dieOffsets[i] ? i : index.indexOfDie(start);
+    if (j < 0 || index.origins[j] >= 0 || index.specifications[j] >= 0) return null;
+    const nameForm = index.nameForms[j];
+    const linkageForm = index.linkageForms[j];
+    if (nameForm === NAME_UNREAD || linkageForm === NAME_UNREAD) return null;
+    return {
+      linkageName: linkageForm === 0 ? null : this.indexedString(unit, linkageForm, index.linkageValues[j]),
+      shortName: nameForm === 0 ? null : this.indexedString(unit, nameForm, index.nameValues[j]),
+    };
+  }
+
+  private readonly scratchAttribute: Attribute = { at: 0, form: 0, value: 0 };
+
+  private indexedString(unit: Unit, form: number, value: number): string | null {
+    const a = this.scratchAttribute;
+    a.form = form;
+    a.value = value;
+    return this.info.string(unit, a);
   }
 
   /**

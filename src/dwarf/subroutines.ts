@@ -39,6 +39,15 @@ export class SubroutineIndex {
   readonly callLines: Uint32Array;
   readonly callColumns: Uint32Array;
   readonly callDiscriminators: Uint32Array;
+  /**
+   * The DIE's own DW_AT_name and linkage name (DW_AT_linkage_name or DW_AT_MIPS_linkage_name,
+   * whichever comes first), as form and value for `DebugInfo.string`: form 0 when absent,
+   * NAME_UNREAD when the value does not fit here (then the names are found the long way).
+   */
+  readonly nameForms: Uint16Array;
+  readonly nameValues: Uint32Array;
+  readonly linkageForms: Uint16Array;
+  readonly linkageValues: Uint32Array;
 
   private readonly map: RangeMap;
 
@@ -57,6 +66,24 @@ export class SubroutineIndex {
     this.callLines = walk.callLines;
     this.callColumns = walk.callColumns;
     this.callDiscriminators = walk.callDiscriminators;
+    this.nameForms = walk.nameForms;
+    this.nameValues = walk.nameValues;
+    this.linkageForms = walk.linkageForms;
+    this.linkageValues = walk.linkageValues;
+  }
+
+  /** The index of the subroutine DIE at `.debug_info` offset `offset`, or -1. */
+  indexOfDie(offset: number): number {
+    // Pre-order: offsets ascend.
+    const offsets = this.dieOffsets;
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (offsets[mid] < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < this.count && offsets[lo] === offset ? lo : -1;
   }
 
   /** The innermost subroutine DIE covering `address` (index into the arrays above), or -1. */
@@ -85,6 +112,10 @@ class Walk {
   callLines: Uint32Array;
   callColumns: Uint32Array;
   callDiscriminators: Uint32Array;
+  nameForms: Uint16Array;
+  nameValues: Uint32Array;
+  linkageForms: Uint16Array;
+  linkageValues: Uint32Array;
 
   private readonly builder = new RangeMapBuilder();
   private readonly bytes: Uint8Array;
@@ -123,6 +154,10 @@ class Walk {
     this.callLines = new Uint32Array(capacity);
     this.callColumns = new Uint32Array(capacity);
     this.callDiscriminators = new Uint32Array(capacity);
+    this.nameForms = new Uint16Array(capacity);
+    this.nameValues = new Uint32Array(capacity);
+    this.linkageForms = new Uint16Array(capacity);
+    this.linkageValues = new Uint32Array(capacity);
     this.bytes = info.sections.info;
     this.end = unit.end;
     this.cursor = new Cursor(this.bytes, unit.firstDieOffset, unit.end, '.debug_info');
@@ -283,6 +318,14 @@ class Walk {
       if (present & (1 << SLOT_CALL_COLUMN)) this.callColumns[self] = values[SLOT_CALL_COLUMN];
       if (present & (1 << SLOT_DISCRIMINATOR)) this.callDiscriminators[self] = values[SLOT_DISCRIMINATOR];
     }
+    if (present & (1 << SLOT_NAME)) {
+      this.nameForms[self] = nameForm(layout.forms[SLOT_NAME], values[SLOT_NAME]);
+      this.nameValues[self] = values[SLOT_NAME];
+    }
+    if (present & (1 << SLOT_LINKAGE)) {
+      this.linkageForms[self] = nameForm(layout.forms[SLOT_LINKAGE], values[SLOT_LINKAGE]);
+      this.linkageValues[self] = values[SLOT_LINKAGE];
+    }
 
     // The DIE's ranges as `DebugInfo.dieRanges` finds them: low/high_pc first, else DW_AT_ranges.
     let low: number | null = null;
@@ -316,6 +359,10 @@ class Walk {
     this.callLines = resized(this.callLines, n);
     this.callColumns = resized(this.callColumns, n);
     this.callDiscriminators = resized(this.callDiscriminators, n);
+    this.nameForms = resized(this.nameForms, n);
+    this.nameValues = resized(this.nameValues, n);
+    this.linkageForms = resized(this.linkageForms, n);
+    this.linkageValues = resized(this.linkageValues, n);
   }
 
   private claimList(form: number, value: number, self: number, dieOffset: number): void {
@@ -394,6 +441,9 @@ function readRarely(op: number, bytes: Uint8Array, pos: number, end: number, val
       values[slot] = value;
       return pos;
     }
+    case OP_READ_STRING:
+      values[slot] = pos;
+      return skipRarely(OP_SKIP_STRING, bytes, pos, end);
     default:
       return skipRarely(op, bytes, pos, end);
   }
@@ -415,7 +465,11 @@ const SLOT_CALL_FILE = 5;
 const SLOT_CALL_LINE = 6;
 const SLOT_CALL_COLUMN = 7;
 const SLOT_DISCRIMINATOR = 8;
-const SLOTS = 9;
+const SLOT_NAME = 9;
+const SLOT_LINKAGE = 10;
+const SLOTS = 11;
+/** Of the name slots the first attribute counts, as the first does for LLVM's `DWARFDie::find`. */
+const FIRST_WINS = (1 << SLOT_NAME) | (1 << SLOT_LINKAGE);
 const CALL_SLOTS = (1 << SLOT_CALL_FILE) | (1 << SLOT_CALL_LINE) | (1 << SLOT_CALL_COLUMN) | (1 << SLOT_DISCRIMINATOR);
 
 function slotOf(attribute: number): number {
@@ -429,6 +483,8 @@ function slotOf(attribute: number): number {
     case C.DW_AT_call_line: return SLOT_CALL_LINE;
     case C.DW_AT_call_column: return SLOT_CALL_COLUMN;
     case DW_AT_GNU_discriminator: return SLOT_DISCRIMINATOR;
+    case C.DW_AT_name: return SLOT_NAME;
+    case C.DW_AT_linkage_name: case C.DW_AT_MIPS_linkage_name: return SLOT_LINKAGE;
     default: return -1;
   }
 }
@@ -449,6 +505,8 @@ const OP_READ8 = 11;
 const OP_READ_LEB = 12;
 const OP_READ_SLEB = 13;
 const OP_CONST = 14;
+/** DW_FORM_string: the value is where the string starts, as `readForm` returns it. */
+const OP_READ_STRING = 15;
 
 /**
  * How the walk reads the DIEs of one abbreviation in one unit: whole DIEs of fixed-size forms
@@ -481,13 +539,19 @@ class DiePlan {
     let run = 0;
     let size = 0;
     let generic = false;
+    let named = 0;
     for (let i = 0; i < specs.length; i += 2) {
       const at = specs[i];
       const form = specs[i + 1];
       if (at === C.DW_AT_name || at === C.DW_AT_linkage_name || at === C.DW_AT_MIPS_linkage_name || at === C.DW_AT_decl_line) {
         namesItself = true;
       }
-      const slot = this.subroutine ? slotOf(at) : -1;
+      let slot = this.subroutine ? slotOf(at) : -1;
+      if (slot >= 0 && FIRST_WINS & (1 << slot)) {
+        const bit = 1 << slot;
+        if (named & bit) slot = -1;
+        named |= bit;
+      }
       const fixed = fixedFormSize(form, unit);
       if (fixed >= 0) size += fixed;
       else size = -Infinity;
@@ -532,6 +596,8 @@ function readOperation(form: number, unit: Unit): number {
       return OP_READ_LEB;
     case C.DW_FORM_data16:
       return -1;
+    case C.DW_FORM_string:
+      return OP_READ_STRING;
   }
   switch (fixedFormSize(form, unit)) {
     case 1: return OP_READ1;
@@ -564,7 +630,7 @@ function readSlots(cursor: Cursor, abbrev: Abbrev, unit: Unit, values: number[])
   for (let i = 0; i < specs.length; i += 2) {
     const value = readForm(cursor, specs[i + 1], unit, abbrev.implicitConsts ? abbrev.implicitConsts[i >> 1] : 0);
     const slot = slotOf(specs[i]);
-    if (slot >= 0) {
+    if (slot >= 0 && !(FIRST_WINS & (1 << slot) && forms[slot] !== 0)) {
       values[slot] = value;
       forms[slot] = lastForm;
     }
@@ -612,6 +678,13 @@ function addressKind(form: number): number {
   return isAddressForm(form) ? POOLED_ADDRESS : NONE;
 }
 
+/** Where names are kept as form and value (`SubroutineIndex.nameForms`): a value past 32 bits is not. */
+function nameForm(form: number, value: number): number {
+  return value <= 0xffffffff && form < NAME_UNREAD ? form : NAME_UNREAD;
+}
+
+export const NAME_UNREAD = 0xffff;
+
 /** `n` zeros in an array of V8's generic element kind, which no number stored later changes. */
 function genericNumbers(n: number): number[] {
   const values: unknown[] = new Array<unknown>(n).fill(0);
@@ -620,7 +693,7 @@ function genericNumbers(n: number): number[] {
   return values as number[];
 }
 
-function resized<T extends Float64Array | Uint32Array | Int32Array | Uint8Array>(array: T, length: number): T {
+function resized<T extends Float64Array | Uint32Array | Int32Array | Uint16Array | Uint8Array>(array: T, length: number): T {
   const next = new (array.constructor as new (n: number) => T)(length);
   next.set(array.subarray(0, Math.min(array.length, length)));
   return next;

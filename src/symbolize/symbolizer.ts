@@ -345,7 +345,7 @@ export class WasmSymbolizer {
     const kind: FunctionNameKind = variant & 8 ? 'none' : variant & 4 ? 'short' : 'linkage';
     const wantDemangle = (variant & 2) !== 0;
     return new VariantTables(new FrameNames(index.count, (die) => {
-      const raw = rawName(dwarf.declaration(unit, index, die), kind);
+      const raw = rawName(dwarf.indexedNames(unit, index, die) ?? dwarf.declaration(unit, index, die), kind);
       return raw !== null && wantDemangle ? this.demangle(raw) : raw;
     }, (die) => dwarf.nameSource(unit, index, die)), index.count);
   }
