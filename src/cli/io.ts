@@ -1,3 +1,5 @@
+import { writev } from 'node:fs';
+
 /** The process streams, behind an interface so tests can drive the CLI in-process. */
 export interface CliIO {
   stdout(text: string): void;
@@ -6,6 +8,11 @@ export interface CliIO {
    * back-pressure. Bytes are UTF-8.
    */
   stdoutAsync(output: string | Uint8Array): Promise<void>;
+  /**
+   * Writes `chunks` in order and resolves once they are written, without needing the calling
+   * thread meanwhile; where absent, `stdoutAsync` writes them one by one.
+   */
+  stdoutChunks?(chunks: readonly Uint8Array[]): Promise<void>;
   stderr(text: string): void;
   /** Standard input as it arrives (UTF-8 bytes); `linesOf` splits it into lines. */
   stdinChunks(): AsyncIterable<Uint8Array | string>;
@@ -21,11 +28,62 @@ export function processIO(): CliIO {
         if (output.length === 0) return resolve();
         process.stdout.write(output, (error) => (error ? reject(error) : resolve()));
       }),
+    stdoutChunks: process.platform === 'win32' ? undefined : writeStdoutOffThread,
     stderr: (text) => {
       process.stderr.write(text);
     },
     stdinChunks: () => process.stdin,
   };
+}
+
+/**
+ * Standard output written by a libuv worker thread (`fs.writev` on descriptor 1), which blocks
+ * there while a pipe's reader catches up. `process.stdout` writes a pipe from the event loop,
+ * which runs only between batches of answers: the pipe would sit full or empty while the next
+ * batch is worked out, and a batch run into a pipe took ~20 % longer than into a file. If the
+ * descriptor turns out non-blocking (EAGAIN), the stream writes the rest.
+ */
+function writeStdoutOffThread(chunks: readonly Uint8Array[]): Promise<void> {
+  if (stdoutIsNonBlocking) return writeThroughStream(chunks);
+  return new Promise((resolve, reject) => {
+    writev(1, chunks as Uint8Array[], (error, written) => {
+      if (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return reject(error);
+        stdoutIsNonBlocking = true;
+        written = 0;
+      }
+      const rest = after(chunks, written);
+      if (rest.length === 0) return resolve();
+      // A signal can cut a write short; the rest follows in order.
+      writeStdoutOffThread(rest).then(resolve, reject);
+    });
+  });
+}
+
+let stdoutIsNonBlocking = false;
+
+function writeThroughStream(chunks: readonly Uint8Array[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    for (let i = 0; i < chunks.length; i++) {
+      const last = i === chunks.length - 1;
+      process.stdout.write(chunks[i], last ? (error) => (error ? reject(error) : resolve()) : undefined);
+    }
+    if (chunks.length === 0) resolve();
+  });
+}
+
+/** The bytes of `chunks` after the first `skip`. */
+function after(chunks: readonly Uint8Array[], skip: number): Uint8Array[] {
+  const rest: Uint8Array[] = [];
+  for (const chunk of chunks) {
+    if (skip >= chunk.length) {
+      skip -= chunk.length;
+      continue;
+    }
+    rest.push(skip > 0 ? chunk.subarray(skip) : chunk);
+    skip = 0;
+  }
+  return rest;
 }
 
 /**

@@ -69,9 +69,25 @@ async function answerStream(
   slowAnswer: (line: string) => string,
   printer: SymbolizerPrinter,
 ): Promise<void> {
-  // Written chunks come back for the next batch: a batch run allocates its output space once.
   const output = new ChunkWriter();
   const answerer = new LineAnswerer(symbolizer, lookup, moduleOffsets, slowAnswer, new PlainAnswerWriter(printer, output), output);
+  // Each batch of answers is written while the next one is worked out: a pipe drains only as
+  // fast as its reader reads, and waiting for that would leave the answering idle. One batch is
+  // in flight at a time; its buffers come back for later batches once it is written.
+  let inFlight: Promise<void> = Promise.resolve();
+  let inFlightBuffers: readonly Uint8Array[] = [];
+  const write = io.stdoutChunks
+    ? (chunks: Uint8Array[]) => io.stdoutChunks!(chunks)
+    : (chunks: Uint8Array[]) => Promise.all(chunks.map((chunk) => io.stdoutAsync(chunk))).then(() => undefined);
+  const send = async (): Promise<void> => {
+    const batch = output.takeBatch();
+    await inFlight;
+    output.recycle(inFlightBuffers);
+    inFlightBuffers = batch.buffers;
+    inFlight = batch.chunks.length > 0 ? write(batch.chunks) : Promise.resolve();
+    // Observed when awaited; until then a failed write must not count as unhandled.
+    inFlight.catch(() => {});
+  };
   let pending: Uint8Array | null = null;
   for await (const input of io.stdinChunks()) {
     // One array shape for every chunk (stdin hands out Buffers, joins below make plain arrays):
@@ -82,16 +98,21 @@ async function answerStream(
       bytes = concatBytes(pending, bytes);
       pending = null;
     }
-    const rest = answerer.answerLines(bytes);
-    if (rest < bytes.length) pending = bytes.slice(rest);
-    // Flush at every input chunk, so answers flow while input is still arriving.
-    for (const chunk of output.finish()) await io.stdoutAsync(chunk);
-    output.reset();
+    // Sent every few thousand answers, so answers flow while input is still arriving, and the
+    // first go out while later ones are still slow to work out (indexes being built, code not
+    // yet optimized): a reader draining a pipe then has the whole run to do it.
+    let at = 0;
+    for (;;) {
+      const next = answerer.answerLines(bytes, at, LINES_PER_SEND);
+      if (next === at) break;
+      at = next;
+      await send();
+    }
+    if (at < bytes.length) pending = bytes.slice(at);
   }
-  if (pending) {
-    answerer.answerLine(pending, 0, pending.length);
-    for (const chunk of output.finish()) await io.stdoutAsync(chunk);
-  }
+  if (pending) answerer.answerLine(pending, 0, pending.length);
+  await send();
+  await inFlight;
 }
 
 /**
@@ -111,14 +132,19 @@ class LineAnswerer {
     private readonly output: ChunkWriter,
   ) {}
 
-  /** Answers every complete line of `bytes`; returns where the unfinished last line starts. */
-  answerLines(bytes: Uint8Array): number {
-    let start = 0;
+  /**
+   * Answers up to `limit` complete lines of `bytes` from `from`; returns where the first line
+   * not answered starts (`from` when there was no complete line).
+   */
+  answerLines(bytes: Uint8Array, from: number, limit: number): number {
+    let start = from;
+    let answered = 0;
     // Lines are a few bytes: a loop finds their ends sooner than a call into indexOf per line.
-    for (let at = 0; at < bytes.length; at++) {
+    for (let at = from; at < bytes.length && answered < limit; at++) {
       if (bytes[at] !== LF) continue;
       this.answerLine(bytes, start, at);
       start = at + 1;
+      answered++;
     }
     return start;
   }
@@ -134,6 +160,8 @@ class LineAnswerer {
 
 const LF = 0x0a;
 const CR = 0x0d;
+/** About 140 KB of answers: small enough to start a pipe early, large enough to write in one go. */
+const LINES_PER_SEND = 1024;
 
 function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   const joined = new Uint8Array(a.length + b.length);

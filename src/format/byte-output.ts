@@ -1,7 +1,7 @@
 /**
  * Output bytes gathered in large chunks. Printers either copy encoded pieces in (`writeRange`) or
  * reserve room and write digits straight into `buffer` at `used`; a whole batch of answers is
- * then handed to the stream in a few large writes.
+ * then handed to the stream in a few large writes (`takeBatch`).
  */
 export class ChunkWriter {
   private readonly chunks = bufferList();
@@ -19,13 +19,15 @@ export class ChunkWriter {
   /** Makes room for `n` more bytes in `buffer` (starting a new chunk if needed). */
   reserve(n: number): void {
     if (this.used + n <= this.buffer.length) return;
-    if (this.used > 0) {
-      this.chunks.push(this.buffer.subarray(0, this.used));
-      this.filled.push(this.buffer);
-    }
+    if (this.used > 0) this.retireBuffer();
     const spare = this.spare.pop();
     this.buffer = spare !== undefined && spare.length >= n ? spare : new Uint8Array(Math.max(OUTPUT_CHUNK, n));
     this.used = 0;
+  }
+
+  private retireBuffer(): void {
+    this.chunks.push(this.buffer.subarray(0, this.used));
+    this.filled.push(this.buffer);
   }
 
   /** Copies bytes [start, end) of `source`. */
@@ -78,21 +80,34 @@ export class ChunkWriter {
     return index < this.filled.length ? this.filled[index] : this.buffer;
   }
 
-  finish(): Uint8Array[] {
-    if (this.used > 0) this.chunks.push(this.buffer.subarray(0, this.used));
-    return this.chunks;
+  /**
+   * Hands over what was written since the last batch: the chunks to write out, and the buffers
+   * holding them, for `recycle` once written. Writing goes on in other buffers meanwhile.
+   */
+  takeBatch(): OutputBatch {
+    if (this.used > 0) {
+      this.retireBuffer();
+      this.buffer = this.spare.pop() ?? new Uint8Array(OUTPUT_CHUNK);
+      this.used = 0;
+    }
+    const batch = { chunks: this.chunks.slice(), buffers: this.filled.slice() };
+    this.chunks.length = 0;
+    this.filled.length = 0;
+    return batch;
   }
 
   /**
-   * After the chunks were written: every buffer is free again. A batch run thus allocates its
-   * output space once instead of leaving a trail of written buffers for the collector.
+   * A written batch's buffers are free again: a batch run thus allocates its output space once
+   * instead of leaving a trail of written buffers for the collector.
    */
-  reset(): void {
-    for (const buffer of this.filled) if (buffer.length === OUTPUT_CHUNK) this.spare.push(buffer);
-    this.filled.length = 0;
-    this.chunks.length = 0;
-    this.used = 0;
+  recycle(buffers: readonly Uint8Array[]): void {
+    for (const buffer of buffers) if (buffer.length === OUTPUT_CHUNK) this.spare.push(buffer);
   }
+}
+
+export interface OutputBatch {
+  readonly chunks: Uint8Array[];
+  readonly buffers: Uint8Array[];
 }
 
 /**
