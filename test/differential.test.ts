@@ -170,3 +170,24 @@ function hashSuffix(name: string): string {
   const m = /::h[0-9a-f]{16}$/.exec(name);
   return m ? m[0] : '';
 }
+
+test('names the subroutine walk read equal what the full search finds, on every DIE of every fixture', () => {
+  let checked = 0;
+  for (const file of allFixtures()) {
+    const symbolizer = new WasmSymbolizer(readFileSync(file));
+    const dwarf = symbolizer.dwarfContext;
+    if (!dwarf) continue;
+    for (const unit of dwarf.info.compileUnits) {
+      const index = dwarf.subroutines(unit);
+      for (let i = 0; index && i < index.count; i++) {
+        const indexed = dwarf.indexedNames(unit, index, i);
+        if (indexed === null) continue;
+        const full = dwarf.declaration(unit, index, i);
+        assert.deepEqual([indexed.linkageName, indexed.shortName], [full.linkageName, full.shortName], `${relative(repoRoot, file)} DIE ${i}`);
+        checked++;
+      }
+    }
+  }
+  // Most names take the short way; the rest (C++ members, Rust methods) the full search.
+  assert.ok(checked > 2000, `${checked} DIEs named from the index`);
+});

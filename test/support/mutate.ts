@@ -1107,6 +1107,18 @@ export function exercise(bytes: Uint8Array, addresses: readonly number[], option
             }
           }
         })) return result;
+        // Names the index read must be the names the full search finds (LLVM's findRecursively).
+        if (!step('invariant', () => {
+          const subroutines = dwarf.subroutines(unit);
+          for (let i = 0; subroutines && i < subroutines.count && i < 256; i++) {
+            const indexed = dwarf.indexedNames(unit, subroutines, i);
+            if (indexed === null) continue;
+            const full = dwarf.declaration(unit, subroutines, i);
+            if (indexed.linkageName !== full.linkageName || indexed.shortName !== full.shortName) {
+              throw new InvariantError(`DIE ${i} of unit 0x${unit.offset.toString(16)}: indexed names ${JSON.stringify(indexed)}, full search ${JSON.stringify([full.linkageName, full.shortName])}`);
+            }
+          }
+        })) return result;
         for (let k = 0; k < probes.length; k++) if (!lookup('sweep', probes[k], u + k)) return result;
       }
     }
