@@ -109,23 +109,25 @@ test('input split anywhere (inside lines, CRLF pairs and UTF-8 characters) answe
   }
 });
 
-test('batch answers equal one-by-one answers where only the name section names the code, in every plain style', async () => {
-  // Code outside every DWARF unit (libc's assembly, compiler-rt, Rust's std) is answered by the
-  // batch writer from the name section; arguments take the general path, which the
-  // differential test holds against llvm-symbolizer.
+test('batch answers equal one-by-one answers where no subroutine DIE covers the code, in every plain style', async () => {
+  // Code outside every DWARF unit (libc's assembly, compiler-rt, Rust's std) or under no
+  // subroutine DIE is answered by the batch writer from the name section and the line table;
+  // arguments take the general path, which the differential test holds against llvm-symbolizer.
   const { WasmSymbolizer } = await import('../src/symbolize/symbolizer.js');
   let compared = 0;
   for (const file of [fixturePath('rust', 'crosstrace_fixture.wasm'), fixturePath('cpp', 'geometry.O2.wasm')]) {
     const symbolizer = new WasmSymbolizer(readFileSync(file));
     const dwarf = symbolizer.dwarfContext!;
-    const addresses: string[] = [];
-    for (let a = 0; a < symbolizer.module.codeSectionSize && addresses.length < 40; a += 3) {
-      const index = symbolizer.module.functionIndexAt(a as never);
-      if (dwarf.unitForAddress(a) === null && index !== null && symbolizer.module.functionName(index) !== null) {
-        addresses.push('0x' + a.toString(16));
-      }
+    const outsideUnits: string[] = [];
+    const outsideSubroutines: string[] = [];
+    for (let a = 0; a < symbolizer.module.codeSectionSize + 64; a += 3) {
+      const unit = dwarf.unitForAddress(a);
+      const index = unit ? dwarf.subroutines(unit) : null;
+      if (unit === null && outsideUnits.length < 40) outsideUnits.push('0x' + a.toString(16));
+      if (index && index.find(a) < 0 && outsideSubroutines.length < 40) outsideSubroutines.push('0x' + a.toString(16));
     }
-    assert.ok(addresses.length >= 10, `${file}: code outside the DWARF units`);
+    assert.ok(outsideUnits.length >= 10, `${file}: code outside the DWARF units`);
+    const addresses = [...outsideUnits, ...outsideSubroutines];
     // DWARF-covered addresses between them, so the writer switches between the two kinds.
     const input = addresses.flatMap((a, i) => [a, '0x' + (0x40 + i).toString(16)]);
     for (const flags of [[], ['--output-style=GNU'], ['--functions=short'], ['--functions=none'], ['--no-demangle'], ['--no-inlines']]) {

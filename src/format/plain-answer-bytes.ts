@@ -127,19 +127,37 @@ export class PlainAnswerWriter {
     else this.writeFooter(out);
   }
 
-  /** A function known only by its name-section name: that name, an unknown location, the footer. */
+  /**
+   * Code under no subroutine DIE: the name-section name of its function (or "??"), the row's
+   * location if a unit covers the code and names the row's file, the footer.
+   */
   private writeByName(located: LocatedAddress): void {
     const out = this.out;
-    const names = this.sectionNames;
-    const index = located.functionIndex;
     if (this.printFunctions) {
-      names.reserve(index);
-      if (!names.isEncoded(index)) this.encode(names, index, located.sectionName + '\n');
-      names.writeTo(out, this.arena, index);
+      const index = located.functionIndex;
+      if (index < 0) {
+        writeBytes(out, UNKNOWN_NAME);
+      } else {
+        const names = this.sectionNames;
+        names.reserve(index);
+        if (!names.isEncoded(index)) this.encode(names, index, located.sectionName + '\n');
+        names.writeTo(out, this.arena, index);
+      }
     }
-    const unknown = this.gnu ? UNKNOWN_GNU : UNKNOWN_LLVM;
-    out.reserve(unknown.length);
-    for (let i = 0; i < unknown.length; i++) out.buffer[out.used++] = unknown[i];
+    const table = located.lineTable;
+    const row = located.row;
+    if (table !== null && row >= 0 && located.names !== null) {
+      let unit = this.last;
+      if (unit === null || unit.names !== located.names) unit = this.unitPieces(located);
+      const fileColumn = table.rowPayload[2 * row];
+      if (this.namesFile(unit, fileColumn >>> 16)) {
+        const discriminator = this.gnu ? table.discriminators[row] : 0;
+        this.writeLocation(out, unit, fileColumn >>> 16, table.rowPayload[2 * row + 1], fileColumn & 0xffff, discriminator);
+        this.writeFooter(out);
+        return;
+      }
+    }
+    writeBytes(out, this.gnu ? UNKNOWN_GNU : UNKNOWN_LLVM);
     this.writeFooter(out);
   }
 
@@ -299,6 +317,11 @@ export class PlainAnswerWriter {
   }
 }
 
+function writeBytes(out: ChunkWriter, bytes: Uint8Array): void {
+  out.reserve(bytes.length);
+  for (let i = 0; i < bytes.length; i++) out.buffer[out.used++] = bytes[i];
+}
+
 /** Whether DIE `die` is inlined into a caller whose frame an answer prints after its own. */
 function hasCallers(index: SubroutineIndex, die: number): boolean {
   return index.isInlined[die] !== 0 && index.parents[die] >= 0;
@@ -320,5 +343,6 @@ const COLON = 0x3a;
 const NEWLINE = 0x0a;
 const CLOSE_PAREN = 0x29;
 const DISCRIMINATOR = new TextEncoder().encode(' (discriminator ');
+const UNKNOWN_NAME = new TextEncoder().encode('??\n');
 const UNKNOWN_LLVM = new TextEncoder().encode('??:0:0\n');
 const UNKNOWN_GNU = new TextEncoder().encode('??:0\n');

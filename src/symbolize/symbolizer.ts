@@ -51,7 +51,7 @@ export interface SubroutineAnswer {
  * inlined.
  */
 export class LocatedAddress {
-  /** Null when no DWARF unit covers the address and the name section names its function. */
+  /** Null when no subroutine DIE covers the address: see `functionIndex`. */
   index: SubroutineIndex | null = null;
   leaf = -1;
   inlines = true;
@@ -61,7 +61,10 @@ export class LocatedAddress {
   compDir = '';
   /** Display names of the unit's subroutine DIEs under the lookup's options. */
   names: FrameNames | null = null;
-  /** Without `index`: the function's index and its name-section name as displayed. */
+  /**
+   * Without `index`: the function's index and its name-section name as displayed (-1 when
+   * there is none to show); `lineTable` and `row` give the location if a unit covers the code.
+   */
   functionIndex = -1;
   sectionName = '';
 }
@@ -251,10 +254,10 @@ export class WasmSymbolizer {
 
   /**
    * Where a code offset lands, without building frames: its unit's tables, innermost subroutine
-   * DIE and line-table row, for printers that write answers straight from the indexes; outside
-   * every DWARF unit, the name-section name of its function (`index` null). Returns false where
-   * the answer has neither shape (no subroutine DIE, an outermost function only the name section
-   * names, no name at all): use `symbolizeCodeOffset` then.
+   * DIE and line-table row, for printers that write answers straight from the indexes; under no
+   * subroutine DIE, the name-section name of its function (`index` null). Returns false where
+   * the answer has neither shape (an outermost function only the name section names, a unit
+   * without a subroutine index): use `symbolizeCodeOffset` then.
    */
   locate(address: CodeOffset, options: LookupOptions, out: LocatedAddress): boolean {
     const dwarf = this.dwarfContext;
@@ -265,15 +268,16 @@ export class WasmSymbolizer {
     const inlines = options.inlines ?? true;
     this.selectUnit(dwarf, unit, variantOf(inlines, kind, options.demangle ?? true));
     const index = this.lastIndex;
-    const leaf = index ? index.find(address) : -1;
-    if (leaf < 0) return false;
+    if (index === null) return false;
+    const leaf = index.find(address);
+    if (leaf < 0) return this.locateOutsideSubroutines(address, options, out);
     const tables = this.lastTables!;
     const names = tables.names;
     if (kind !== 'none') {
       let named = tables.outermostNamed[leaf];
       if (named === UNCHECKED) {
         let outermost = leaf;
-        if (inlines) while (index!.isInlined[outermost] && index!.parents[outermost] >= 0) outermost = index!.parents[outermost];
+        if (inlines) while (index.isInlined[outermost] && index.parents[outermost] >= 0) outermost = index.parents[outermost];
         named = tables.outermostNamed[leaf] = names.get(outermost) === null ? UNNAMED : NAMED;
       }
       if (named === UNNAMED) return false;
@@ -290,21 +294,44 @@ export class WasmSymbolizer {
   }
 
   /**
-   * Code outside every DWARF unit (libc's assembly, builtins) whose function the name section
-   * names: the answer `nameSectionFrames` gives, one frame with a name and no location.
+   * Code outside every DWARF unit (libc's assembly, builtins): the answer `nameSectionFrames`
+   * gives, the function's name-section name if any and no location.
    */
   private locateByName(address: CodeOffset, options: LookupOptions, out: LocatedAddress): boolean {
-    if (options.functionNames === 'none') return false;
-    const functionIndex = this.module.functionIndexAt(address);
-    const name = functionIndex === null ? null : this.module.functionName(functionIndex);
-    if (name === null) return false;
     out.index = null;
     out.lineTable = null;
     out.row = -1;
     out.names = null;
+    this.nameFromSection(address, options, out);
+    return true;
+  }
+
+  /**
+   * Code in a unit but under no subroutine DIE: as `symbolizeCodeOffset` answers it, the row's
+   * location, named from the name section.
+   */
+  private locateOutsideSubroutines(address: CodeOffset, options: LookupOptions, out: LocatedAddress): boolean {
+    const lineTable = this.lastLineTable;
+    out.index = null;
+    out.leaf = -1;
+    out.lineTable = lineTable;
+    out.row = lineTable ? lineTable.lookup(address) : -1;
+    out.compDir = this.lastCompDir;
+    out.names = this.lastTables!.names;
+    this.nameFromSection(address, options, out);
+    return true;
+  }
+
+  /** `fillFromNameSection`'s name into `out` (function index -1 when there is none). */
+  private nameFromSection(address: CodeOffset, options: LookupOptions, out: LocatedAddress): void {
+    out.functionIndex = -1;
+    out.sectionName = '';
+    if (options.functionNames === 'none') return;
+    const functionIndex = this.module.functionIndexAt(address);
+    const name = functionIndex === null ? null : this.module.functionName(functionIndex);
+    if (name === null) return;
     out.functionIndex = functionIndex!;
     out.sectionName = options.demangle ?? true ? this.demangle(name) : name;
-    return true;
   }
 
   private readonly answerCaches = new Map<Unit, AnswerCache[]>();
