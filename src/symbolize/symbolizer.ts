@@ -261,16 +261,20 @@ export class WasmSymbolizer {
    */
   locate(address: CodeOffset, options: LookupOptions, out: LocatedAddress): boolean {
     const dwarf = this.dwarfContext;
-    const unit = dwarf ? dwarf.unitForAddress(address) : null;
     if (!dwarf) return false;
-    if (!unit) return this.locateByName(address, options, out);
+    const unit = dwarf.unitForAddress(address);
     const kind = options.functionNames ?? 'linkage';
     const inlines = options.inlines ?? true;
-    this.selectUnit(dwarf, unit, variantOf(inlines, kind, options.demangle ?? true));
-    const index = this.lastIndex;
-    if (index === null) return false;
-    const leaf = index.find(address);
-    if (leaf < 0) return this.locateOutsideSubroutines(address, options, out);
+    let leaf = -1;
+    if (unit) {
+      this.selectUnit(dwarf, unit, variantOf(inlines, kind, options.demangle ?? true));
+      if (this.lastIndex === null) return false;
+      leaf = this.lastIndex.find(address);
+    }
+    // Both rare cases through one call: code outside every unit comes often enough for V8 to
+    // see this call before optimizing, and the other must not meet it unseen.
+    if (leaf < 0) return this.locateByName(address, unit !== null, options, out);
+    const index = this.lastIndex!;
     const tables = this.lastTables!;
     const names = tables.names;
     if (kind !== 'none') {
@@ -294,44 +298,28 @@ export class WasmSymbolizer {
   }
 
   /**
-   * Code outside every DWARF unit (libc's assembly, builtins): the answer `nameSectionFrames`
-   * gives, the function's name-section name if any and no location.
+   * Code under no subroutine DIE, as `symbolizeCodeOffset` answers it: named from the name
+   * section (`fillFromNameSection`; function index -1 when it has no name), located by the
+   * unit's line table when a unit covers the code (`inUnit`, the unit `selectUnit` chose).
    */
-  private locateByName(address: CodeOffset, options: LookupOptions, out: LocatedAddress): boolean {
-    out.index = null;
-    out.lineTable = null;
-    out.row = -1;
-    out.names = null;
-    this.nameFromSection(address, options, out);
-    return true;
-  }
-
-  /**
-   * Code in a unit but under no subroutine DIE: as `symbolizeCodeOffset` answers it, the row's
-   * location, named from the name section.
-   */
-  private locateOutsideSubroutines(address: CodeOffset, options: LookupOptions, out: LocatedAddress): boolean {
-    const lineTable = this.lastLineTable;
+  private locateByName(address: CodeOffset, inUnit: boolean, options: LookupOptions, out: LocatedAddress): boolean {
+    const lineTable = inUnit ? this.lastLineTable : null;
     out.index = null;
     out.leaf = -1;
     out.lineTable = lineTable;
     out.row = lineTable ? lineTable.lookup(address) : -1;
-    out.compDir = this.lastCompDir;
-    out.names = this.lastTables!.names;
-    this.nameFromSection(address, options, out);
-    return true;
-  }
-
-  /** `fillFromNameSection`'s name into `out` (function index -1 when there is none). */
-  private nameFromSection(address: CodeOffset, options: LookupOptions, out: LocatedAddress): void {
+    out.compDir = inUnit ? this.lastCompDir : '';
+    out.names = inUnit ? this.lastTables!.names : null;
     out.functionIndex = -1;
     out.sectionName = '';
-    if (options.functionNames === 'none') return;
+    if (options.functionNames === 'none') return true;
     const functionIndex = this.module.functionIndexAt(address);
     const name = functionIndex === null ? null : this.module.functionName(functionIndex);
-    if (name === null) return;
-    out.functionIndex = functionIndex!;
-    out.sectionName = options.demangle ?? true ? this.demangle(name) : name;
+    if (name !== null) {
+      out.functionIndex = functionIndex!;
+      out.sectionName = options.demangle ?? true ? this.demangle(name) : name;
+    }
+    return true;
   }
 
   private readonly answerCaches = new Map<Unit, AnswerCache[]>();
