@@ -444,8 +444,12 @@ class Rows {
   readonly wide: number[] = [];
 
   constructor(programLength: number) {
-    // Every row takes at least one byte of the program.
-    this.capacity = Math.min(programLength, Math.floor(programLength / BYTES_PER_ROW) + 64);
+    // Every row takes at least one byte of the program: a small program gets room for that
+    // many, so that it never grows (growing in the middle of the decode loop throws away its
+    // optimized code, once per such unit); a large one gets the usual density.
+    // (`>>> 0` keeps it a small integer: `Math.floor` leaves a double, which optimized code
+    // comparing row counts with it does not expect.)
+    this.capacity = programLength <= SMALL_PROGRAM ? programLength : ((programLength / BYTES_PER_ROW) >>> 0) + 64;
     this.addresses = new Uint32Array(this.capacity);
     this.payload = new Uint32Array(2 * this.capacity);
     this.discriminators = new Uint32Array(this.capacity);
@@ -520,6 +524,8 @@ class Rows {
  * written.
  */
 const BYTES_PER_ROW = 4;
+/** Program bytes up to which a table is sized for one row per byte (16 bytes of rows each). */
+const SMALL_PROGRAM = 1 << 14;
 
 function grown(array: Uint32Array<ArrayBuffer>, capacity: number): Uint32Array<ArrayBuffer> {
   const next = new Uint32Array(capacity);

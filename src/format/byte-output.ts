@@ -20,9 +20,18 @@ export class ChunkWriter {
   reserve(n: number): void {
     if (this.used + n <= this.buffer.length) return;
     if (this.used > 0) this.retireBuffer();
-    const spare = this.spare.pop();
-    this.buffer = spare !== undefined && spare.length >= n ? spare : new Uint8Array(Math.max(OUTPUT_CHUNK, n));
+    this.buffer = this.freshBuffer(n);
     this.used = 0;
+  }
+
+  /**
+   * A spare buffer, or a new one. Both come off the spare list, so the code that reuses one has
+   * run before V8 optimizes the writer (code first met in optimized code would throw it away).
+   */
+  private freshBuffer(n: number): Uint8Array {
+    if (n > OUTPUT_CHUNK) return new Uint8Array(n);
+    if (this.spare.length === 0) this.spare.push(new Uint8Array(OUTPUT_CHUNK));
+    return this.spare.pop()!;
   }
 
   private retireBuffer(): void {
@@ -87,7 +96,7 @@ export class ChunkWriter {
   takeBatch(): OutputBatch {
     if (this.used > 0) {
       this.retireBuffer();
-      this.buffer = this.spare.pop() ?? new Uint8Array(OUTPUT_CHUNK);
+      this.buffer = this.freshBuffer(0);
       this.used = 0;
     }
     const batch = { chunks: this.chunks.slice(), buffers: this.filled.slice() };
