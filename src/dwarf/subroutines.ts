@@ -524,7 +524,11 @@ class DiePlan {
   readonly ops: Int32Array | null;
   /** Values of OP_CONST operations, at the operation's pair index. */
   readonly consts: number[] | null;
-  /** A subroutine's slots, each in its form (the last one, as the generic reader keeps). */
+  /**
+   * A subroutine's slots, each in its form: of an attribute listed twice the last one, as the
+   * generic reader keeps it, except the names, where the first counts as in the declaration
+   * search (and LLVM's `DWARFDie::find`).
+   */
   readonly layout: SlotLayout;
 
   constructor(readonly abbrev: Abbrev, unit: Unit) {
