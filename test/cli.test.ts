@@ -65,6 +65,22 @@ test('corrupt DWARF: answers still come, then one line on stderr and a non-zero 
   assert.match(result.stdout, /^checked_qty\n\?\?:0:0\n/);
 });
 
+test('a reader that stops reading (| head) ends the run quietly, with the status SIGPIPE gives', async () => {
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'crosstrace.cjs'), 'symbolize', '--obj', O2]);
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+  const firstBytes = new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  // More answers than a pipe holds, so writes are still going when the reader leaves.
+  const lines = Array.from({ length: 20_000 }, (_, i) => '0x' + (0x40 + (i % 0x200)).toString(16));
+  child.stdin.on('error', () => {});
+  child.stdin.end(lines.join('\n') + '\n');
+  await firstBytes;
+  child.stdout.destroy();
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  assert.equal(code, 141);
+  assert.equal(stderr, '');
+});
+
 test('standard input is answered while it is still open (streaming)', async () => {
   const child = spawn(process.execPath, [join(repoRoot, 'bin', 'crosstrace.cjs'), 'symbolize', '--obj', O2]);
   let out = '';

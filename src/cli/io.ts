@@ -21,12 +21,12 @@ export interface CliIO {
 export function processIO(): CliIO {
   return {
     stdout: (text) => {
-      process.stdout.write(text);
+      stdoutStream().write(text);
     },
     stdoutAsync: (output) =>
       new Promise((resolve, reject) => {
         if (output.length === 0) return resolve();
-        process.stdout.write(output, (error) => (error ? reject(error) : resolve()));
+        stdoutStream().write(output, (error) => (error ? reject(error) : resolve()));
       }),
     stdoutChunks: process.platform === 'win32' ? undefined : writeStdoutOffThread,
     stderr: (text) => {
@@ -62,11 +62,31 @@ function writeStdoutOffThread(chunks: readonly Uint8Array[]): Promise<void> {
 
 let stdoutIsNonBlocking = false;
 
+/**
+ * `process.stdout`, made on first use (making it turns a pipe's descriptor non-blocking, which
+ * `writeStdoutOffThread` would then meet as EAGAIN). A write error reaches the write's caller;
+ * the stream's own 'error' event would otherwise end the process with a stack trace.
+ */
+function stdoutStream(): NodeJS.WriteStream {
+  if (!stdoutWatched) {
+    stdoutWatched = true;
+    process.stdout.on('error', () => {});
+  }
+  return process.stdout;
+}
+
+let stdoutWatched = false;
+
+/** Whether `error` says the reader of standard output has gone (`… | head`). */
+export function isBrokenPipe(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | null)?.code === 'EPIPE';
+}
+
 function writeThroughStream(chunks: readonly Uint8Array[]): Promise<void> {
   return new Promise((resolve, reject) => {
     for (let i = 0; i < chunks.length; i++) {
       const last = i === chunks.length - 1;
-      process.stdout.write(chunks[i], last ? (error) => (error ? reject(error) : resolve()) : undefined);
+      stdoutStream().write(chunks[i], last ? (error) => (error ? reject(error) : resolve()) : undefined);
     }
     if (chunks.length === 0) resolve();
   });

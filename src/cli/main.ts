@@ -1,4 +1,4 @@
-import { processIO, type CliIO } from './io.js';
+import { isBrokenPipe, processIO, type CliIO } from './io.js';
 import { symbolizeCommand } from './symbolize-command.js';
 import { stackCommand } from './stack-command.js';
 import { keepFreedMemoryForReuse } from './allocator.js';
@@ -31,5 +31,12 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
 /** The `crosstrace` executable: `main` on the process's own streams, tuned as a batch process. */
 export function runProcess(argv: string[]): Promise<number> {
   keepFreedMemoryForReuse();
-  return main(argv);
+  // A reader that stops reading (`crosstrace symbolize … | head`) ends the job, quietly, with
+  // the status of a tool that SIGPIPE stopped (128 + 13), as llvm-symbolizer's would be.
+  return main(argv).catch((error: unknown) => {
+    if (isBrokenPipe(error)) return BROKEN_PIPE_STATUS;
+    throw error;
+  });
 }
+
+const BROKEN_PIPE_STATUS = 141;
