@@ -98,9 +98,9 @@ async function answerStream(
       bytes = concatBytes(pending, bytes);
       pending = null;
     }
-    // Sent every few thousand answers, so answers flow while input is still arriving, and the
-    // first go out while later ones are still slow to work out (indexes being built, code not
-    // yet optimized): a reader draining a pipe then has the whole run to do it.
+    // Sent every LINES_PER_SEND answers, so answers flow while input is still arriving, and the
+    // first go out while later ones are still slow to work out (code not yet optimized, names
+    // encoded on first use): a reader draining a pipe then has most of the run to do it.
     let at = 0;
     for (;;) {
       const next = answerer.answerLines(bytes, at, LINES_PER_SEND);
