@@ -156,3 +156,21 @@ test('batch answers equal one-by-one answers where no subroutine DIE covers the 
   }
   assert.ok(compared > 200);
 });
+
+test('the installed command (the bundle) demangles C++ as the in-process CLI does', async () => {
+  // The bundle loads its C++ demangler from a second file on the first C++ name.
+  const file = fixturePath('cpp', 'geometry.O2.wasm');
+  const input = Array.from({ length: 400 }, (_, i) => '0x' + (0x40 + 37 * i).toString(16)).join('\n') + '\n';
+  const expected = (await runCli(['symbolize', '--obj', file], input)).stdout;
+  assert.match(expected, /geo::/, 'the fixture has C++ names at these addresses');
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'crosstrace.cjs'), 'symbolize', '--obj', file]);
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => void (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => void (err += chunk.toString()));
+  child.stdin.end(input);
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  assert.equal(err, '');
+  assert.equal(code, 0);
+  assert.ok(out === expected, 'the bundle answers as the sources do');
+});

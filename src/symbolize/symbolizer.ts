@@ -132,6 +132,8 @@ function rawName(names: { linkageName: string | null; shortName: string | null }
 }
 
 const NO_CALLERS: readonly SourceFrame[] = [];
+/** One shared object: a default of `{}` would allocate at every lookup made without options. */
+const DEFAULT_LOOKUP: LookupOptions = Object.freeze({});
 
 function variantOf(inlines: boolean, kind: FunctionNameKind, wantDemangle: boolean): number {
   return (inlines ? 1 : 0) + (wantDemangle ? 2 : 0) + (kind === 'linkage' ? 0 : kind === 'short' ? 4 : 8);
@@ -216,7 +218,7 @@ export class WasmSymbolizer {
    * and its frames are shared between lookups that land on the same line-table row and inline
    * chain: treat them as read-only.
    */
-  symbolizeCodeOffset(address: CodeOffset, options: LookupOptions = {}): readonly SourceFrame[] {
+  symbolizeCodeOffset(address: CodeOffset, options: LookupOptions = DEFAULT_LOOKUP): readonly SourceFrame[] {
     const inlines = options.inlines ?? true;
     const kind = options.functionNames ?? 'linkage';
     const wantDemangle = options.demangle ?? true;
