@@ -207,11 +207,26 @@ export class DebugInfo {
     let s = cache.get(offset);
     if (s === undefined) {
       if (!(offset >= 0) || offset >= section.length) return null;
-      const nul = this.nextNul(section, offset);
-      if (nul < 0) return null;
+      // Names are short: one look at their bytes finds the end and whether they are ASCII.
+      let nul = -1;
+      let ascii = true;
+      const near = Math.min(section.length, offset + NEAR_NUL);
+      for (let i = offset; i < near; i++) {
+        const byte = section[i];
+        if (byte === 0) {
+          nul = i;
+          break;
+        }
+        if (byte >= 0x80) ascii = false;
+      }
+      if (nul < 0) {
+        nul = this.nextNul(section, offset);
+        if (nul < 0) return null;
+        ascii = !NON_ASCII.test(this.sectionText(section).slice(offset, nul));
+      }
       s = this.sectionText(section).slice(offset, nul);
       // Non-ASCII names are UTF-8; decode those bytes properly (bounded, so still no blow-up).
-      if (NON_ASCII.test(s) && nul - offset <= MAX_UTF8_STRING) s = decodeUtf8(section, offset, nul);
+      if (!ascii && nul - offset <= MAX_UTF8_STRING) s = decodeUtf8(section, offset, nul);
       cache.set(offset, s);
     }
     return s;
