@@ -110,21 +110,29 @@ export class PlainAnswerWriter {
     if (unit === null || unit.names !== located.names) unit = this.unitPieces(located);
     const index = located.index!;
     const leaf = located.leaf;
-    const table = located.lineTable;
-    const row = located.row;
     const out = this.out;
     if (this.printFunctions) this.writeName(out, unit, leaf);
-    // A row whose file index names no file leaves the innermost frame without a location.
-    const fileColumn = table !== null && row >= 0 ? table.rowPayload[2 * row] : 0;
-    if (table !== null && row >= 0 && this.namesFile(unit, fileColumn >>> 16)) {
-      // Only GNU's style prints discriminators: LLVM's need not look them up.
-      const discriminator = this.gnu ? table.discriminators[row] : 0;
-      this.writeLocation(out, unit, fileColumn >>> 16, table.rowPayload[2 * row + 1], fileColumn & 0xffff, discriminator);
-    } else {
-      this.writeLocation(out, unit, -1, 0, 0, 0);
-    }
+    if (!this.writeRowLocation(out, unit, located.lineTable, located.row)) this.writeUnknownLocation(out);
     if (located.inlines && hasCallers(index, leaf)) this.writeTail(out, unit, index, leaf);
     else this.writeFooter(out);
+  }
+
+  /**
+   * The innermost frame's location from its line-table row; false, writing nothing, when there
+   * is no row or the row's file index names no file (the frame then has no location).
+   */
+  private writeRowLocation(out: ChunkWriter, unit: UnitPieces, table: LineTable | null, row: number): boolean {
+    if (table === null || row < 0) return false;
+    const fileColumn = table.rowPayload[2 * row];
+    if (!this.namesFile(unit, fileColumn >>> 16)) return false;
+    // Only GNU's style prints discriminators: LLVM's need not look them up.
+    const discriminator = this.gnu ? table.discriminators[row] : 0;
+    this.writeLocation(out, unit, fileColumn >>> 16, table.rowPayload[2 * row + 1], fileColumn & 0xffff, discriminator);
+    return true;
+  }
+
+  private writeUnknownLocation(out: ChunkWriter): void {
+    writeBytes(out, this.gnu ? UNKNOWN_GNU : UNKNOWN_LLVM);
   }
 
   /**
@@ -144,20 +152,13 @@ export class PlainAnswerWriter {
         names.writeTo(out, this.arena, index);
       }
     }
-    const table = located.lineTable;
-    const row = located.row;
-    if (table !== null && row >= 0 && located.names !== null) {
+    let wrote = false;
+    if (located.names !== null) {
       let unit = this.last;
       if (unit === null || unit.names !== located.names) unit = this.unitPieces(located);
-      const fileColumn = table.rowPayload[2 * row];
-      if (this.namesFile(unit, fileColumn >>> 16)) {
-        const discriminator = this.gnu ? table.discriminators[row] : 0;
-        this.writeLocation(out, unit, fileColumn >>> 16, table.rowPayload[2 * row + 1], fileColumn & 0xffff, discriminator);
-        this.writeFooter(out);
-        return;
-      }
+      wrote = this.writeRowLocation(out, unit, located.lineTable, located.row);
     }
-    writeBytes(out, this.gnu ? UNKNOWN_GNU : UNKNOWN_LLVM);
+    if (!wrote) this.writeUnknownLocation(out);
     this.writeFooter(out);
   }
 
