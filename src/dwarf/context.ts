@@ -1,7 +1,7 @@
 import { CrosstraceError } from '../errors.js';
 import { readAranges, UnitAddressMap } from './aranges.js';
 import * as C from './constants.js';
-import { DebugInfo, type Attribute } from './info.js';
+import { DebugInfo } from './info.js';
 import { LineTable, readLineTable } from './line.js';
 import { DeclarationResolver, type Declaration } from './declaration.js';
 import type { DwarfSections } from './sections.js';
@@ -152,7 +152,7 @@ export class DwarfContext {
         const root = this.info.unitRoot(unit);
         if (root.stmtList >= 0) {
           table = readLineTable(this.info.sections.line, root.stmtList, unit.addressSize, (form, value) =>
-            this.info.string(unit, { at: 0, form, value }),
+            this.info.stringOf(unit, form, value),
           );
         }
       } catch (error) {
@@ -225,18 +225,9 @@ export class DwarfContext {
     const linkageForm = index.linkageForms[j];
     if (nameForm === NAME_UNREAD || linkageForm === NAME_UNREAD) return null;
     return {
-      linkageName: linkageForm === 0 ? null : this.indexedString(unit, linkageForm, index.linkageValues[j]),
-      shortName: nameForm === 0 ? null : this.indexedString(unit, nameForm, index.nameValues[j]),
+      linkageName: linkageForm === 0 ? null : this.info.stringOf(unit, linkageForm, index.linkageValues[j]),
+      shortName: nameForm === 0 ? null : this.info.stringOf(unit, nameForm, index.nameValues[j]),
     };
-  }
-
-  private readonly scratchAttribute: Attribute = { at: 0, form: 0, value: 0 };
-
-  private indexedString(unit: Unit, form: number, value: number): string | null {
-    const a = this.scratchAttribute;
-    a.form = form;
-    a.value = value;
-    return this.info.string(unit, a);
   }
 
   /**

@@ -2,7 +2,7 @@ import { Cursor } from '../wasm/cursor.js';
 import { CrosstraceError } from '../errors.js';
 import * as C from './constants.js';
 import { lastForm, readForm, isUnitRelativeRef } from './forms.js';
-import type { Attribute, DebugInfo } from './info.js';
+import type { DebugInfo } from './info.js';
 import type { Unit } from './unit.js';
 
 /** What a frame shows of the function a DIE belongs to, found as LLVM finds each attribute. */
@@ -27,7 +27,6 @@ export interface Declaration {
  */
 export class DeclarationResolver {
   private readonly memo = new Map<number, Declaration>();
-  private readonly scratch: Attribute = { at: 0, form: 0, value: 0 };
 
   constructor(private readonly info: DebugInfo, private readonly onDamage: (error: unknown) => void) {}
 
@@ -64,11 +63,11 @@ export class DeclarationResolver {
       if (!unit || !this.scan(unit, offset)) continue;
       if (!haveLinkage && this.linkageForm !== 0) {
         haveLinkage = true;
-        result.linkageName = this.string(unit, this.linkageForm, this.linkageValue);
+        result.linkageName = this.info.stringOf(unit, this.linkageForm, this.linkageValue);
       }
       if (!haveName && this.nameForm !== 0) {
         haveName = true;
-        result.shortName = this.string(unit, this.nameForm, this.nameValue);
+        result.shortName = this.info.stringOf(unit, this.nameForm, this.nameValue);
       }
       if (!haveLine && this.hasDeclLine) {
         haveLine = true;
@@ -146,13 +145,6 @@ export class DeclarationResolver {
       this.onDamage(error);
       return false;
     }
-  }
-
-  private string(unit: Unit, form: number, value: number): string | null {
-    const a = this.scratch;
-    a.form = form;
-    a.value = value;
-    return this.info.string(unit, a);
   }
 }
 

@@ -174,20 +174,25 @@ export class DebugInfo {
 
   /** A string-class attribute's text; null for other forms or unreadable offsets. */
   string(unit: Unit, a: Attribute): string | null {
-    switch (a.form) {
+    return this.stringOf(unit, a.form, a.value);
+  }
+
+  /** `string` for a value already decoded in form `form` (no attribute object needed). */
+  stringOf(unit: Unit, form: number, value: number): string | null {
+    switch (form) {
       case C.DW_FORM_string: {
         const bytes = this.sections.info;
-        const nul = bytes.indexOf(0, a.value);
-        return nul < 0 ? null : decodeUtf8(bytes, a.value, nul);
+        const nul = bytes.indexOf(0, value);
+        return nul < 0 ? null : decodeUtf8(bytes, value, nul);
       }
       case C.DW_FORM_strp:
-        return this.tableString(this.sections.str, this.strCache, a.value);
+        return this.tableString(this.sections.str, this.strCache, value);
       case C.DW_FORM_line_strp:
-        return this.tableString(this.sections.lineStr, this.lineStrCache, a.value);
+        return this.tableString(this.sections.lineStr, this.lineStrCache, value);
       case C.DW_FORM_strx: case C.DW_FORM_strx1: case C.DW_FORM_strx2: case C.DW_FORM_strx3:
       case C.DW_FORM_strx4: case C.DW_FORM_GNU_str_index: {
         const root = this.unitRoot(unit);
-        const at = root.strOffsetsBase + a.value * unit.offsetSize;
+        const at = root.strOffsetsBase + value * unit.offsetSize;
         const table = this.sections.strOffsets;
         if (at + unit.offsetSize > table.length) return null;
         const offset = new Cursor(table, at, table.length, '.debug_str_offsets').uN(unit.offsetSize);
@@ -236,13 +241,11 @@ export class DebugInfo {
   private readonly sectionNuls = new Map<Uint8Array, Uint32Array>();
 
   /**
-   * Position of the first NUL at or after `offset`, or -1. Names are short, so a few bytes are
-   * looked at first; only a string longer than that consults a one-time index of the section's
-   * NULs, so offsets far from any terminator never rescan the section.
+   * Position of the first NUL at or after `offset`, or -1, for a string longer than NEAR_NUL
+   * (`tableString` looks at shorter ones itself): from a one-time index of the section's NULs,
+   * so offsets far from any terminator never rescan the section.
    */
   private nextNul(section: Uint8Array, offset: number): number {
-    const near = Math.min(section.length, offset + NEAR_NUL);
-    for (let i = offset; i < near; i++) if (section[i] === 0) return i;
     let nuls = this.sectionNuls.get(section);
     if (!nuls) {
       let count = 0;
