@@ -23,11 +23,7 @@ export function processIO(): CliIO {
     stdout: (text) => {
       stdoutStream().write(text);
     },
-    stdoutAsync: (output) =>
-      new Promise((resolve, reject) => {
-        if (output.length === 0) return resolve();
-        stdoutStream().write(output, (error) => (error ? reject(error) : resolve()));
-      }),
+    stdoutAsync: writeThroughStream,
     stdoutChunks: process.platform === 'win32' ? undefined : writeStdoutOffThread,
     stderr: (text) => {
       process.stderr.write(text);
@@ -44,7 +40,7 @@ export function processIO(): CliIO {
  * descriptor turns out non-blocking (EAGAIN), the stream writes the rest.
  */
 function writeStdoutOffThread(chunks: readonly Uint8Array[]): Promise<void> {
-  if (stdoutIsNonBlocking) return writeThroughStream(chunks);
+  if (stdoutIsNonBlocking) return Promise.all(chunks.map(writeThroughStream)).then(() => undefined);
   return new Promise((resolve, reject) => {
     writev(1, chunks as Uint8Array[], (error, written) => {
       if (error) {
@@ -82,13 +78,11 @@ export function isBrokenPipe(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | null)?.code === 'EPIPE';
 }
 
-function writeThroughStream(chunks: readonly Uint8Array[]): Promise<void> {
+/** Writes through `process.stdout`; resolves once the stream has written `output`. */
+function writeThroughStream(output: string | Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => {
-    for (let i = 0; i < chunks.length; i++) {
-      const last = i === chunks.length - 1;
-      stdoutStream().write(chunks[i], last ? (error) => (error ? reject(error) : resolve()) : undefined);
-    }
-    if (chunks.length === 0) resolve();
+    if (output.length === 0) return resolve();
+    stdoutStream().write(output, (error) => (error ? reject(error) : resolve()));
   });
 }
 

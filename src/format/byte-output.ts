@@ -4,9 +4,10 @@
  * then handed to the stream in a few large writes (`takeBatch`).
  */
 export class ChunkWriter {
+  /** What the current batch holds: the written part of each filled buffer, and the buffers. */
   private readonly chunks = bufferList();
-  /** Filled buffers of the current batch, and buffers whose bytes were written: reused. */
   private readonly filled = bufferList();
+  /** Buffers whose bytes were written out (`recycle`): reused before new ones are made. */
   private readonly spare = bufferList();
   /**
    * Small at first, so the first few answers already take the path that starts a new buffer:

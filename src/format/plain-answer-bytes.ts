@@ -132,7 +132,8 @@ export class PlainAnswerWriter {
   }
 
   private writeUnknownLocation(out: ChunkWriter): void {
-    writeBytes(out, this.gnu ? UNKNOWN_GNU : UNKNOWN_LLVM);
+    const unknown = this.gnu ? UNKNOWN_GNU : UNKNOWN_LLVM;
+    out.writeRange(unknown, 0, unknown.length);
   }
 
   /**
@@ -144,7 +145,7 @@ export class PlainAnswerWriter {
     if (this.printFunctions) {
       const index = located.functionIndex;
       if (index < 0) {
-        writeBytes(out, UNKNOWN_NAME);
+        out.writeRange(UNKNOWN_NAME, 0, UNKNOWN_NAME.length);
       } else {
         const names = this.sectionNames;
         names.reserve(index);
@@ -181,7 +182,7 @@ export class PlainAnswerWriter {
     for (let d = die; hasCallers(index, d); d = index.parents[d]) {
       tails.reserve(d);
       if (tails.isEncoded(d)) break;
-      if (depth === this.chain.length) this.chain = grown(this.chain, depth * 2, 0);
+      if (depth === this.chain.length) this.chain = grown(this.chain, depth * 2);
       this.chain[depth++] = d;
     }
     const chain = this.chain;
@@ -192,7 +193,7 @@ export class PlainAnswerWriter {
       const file = index.callFiles[child];
       // Everything the tail copies is encoded first, so the tail itself is one contiguous piece.
       let bound = LOCATION_NUMBERS + 1;
-      if (this.printFunctions) bound += this.encodedName(unit, caller);
+      if (this.printFunctions) bound += this.encodedName(unit, caller).length(caller);
       const fileStart = this.fileStart(unit, file);
       const path = fileStart === UNCACHED ? this.pathText(unit, file) : null;
       bound += path !== null ? path.length * 3 : Math.abs(unit.files.slots[3 * file + 2]) - fileStart;
@@ -227,18 +228,15 @@ export class PlainAnswerWriter {
 
   /** "name\n" (or "??\n") of subroutine DIE `die`. */
   private writeName(target: ChunkWriter, unit: UnitPieces, die: number): void {
-    const lines = unit.functionLines;
-    lines.reserve(die);
-    if (!lines.isEncoded(die)) this.encodeName(unit, die);
-    lines.writeTo(target, this.arena, die);
+    this.encodedName(unit, die).writeTo(target, this.arena, die);
   }
 
-  /** The length of the function line of `die`, encoded if it was not. */
-  private encodedName(unit: UnitPieces, die: number): number {
+  /** The function lines, with that of `die` encoded if it was not. */
+  private encodedName(unit: UnitPieces, die: number): Spans {
     const lines = unit.functionLines;
     lines.reserve(die);
     if (!lines.isEncoded(die)) this.encodeName(unit, die);
-    return lines.length(die);
+    return lines;
   }
 
   private encodeName(unit: UnitPieces, die: number): void {
@@ -318,11 +316,6 @@ export class PlainAnswerWriter {
   }
 }
 
-function writeBytes(out: ChunkWriter, bytes: Uint8Array): void {
-  out.reserve(bytes.length);
-  for (let i = 0; i < bytes.length; i++) out.buffer[out.used++] = bytes[i];
-}
-
 /** Whether DIE `die` is inlined into a caller whose frame an answer prints after its own. */
 function hasCallers(index: SubroutineIndex, die: number): boolean {
   return index.isInlined[die] !== 0 && index.parents[die] >= 0;
@@ -333,9 +326,8 @@ const UNCACHED = -1;
 /** What a location writes after the path: at most three numbers of 16 digits and 17 bytes of text. */
 const LOCATION_NUMBERS = 70;
 
-function grown(table: Int32Array, size: number, fill: number): Int32Array<ArrayBuffer> {
+function grown(table: Int32Array, size: number): Int32Array<ArrayBuffer> {
   const next = new Int32Array(size);
-  if (fill !== 0) next.fill(fill);
   next.set(table);
   return next;
 }

@@ -38,15 +38,7 @@ export class SymbolizerPrinter {
     if (this.config.style === 'JSON') {
       return `{"Address":"0x${address.toString(16)}","Data":{"Name":"","Size":"0x0","Start":"0x0"},"ModuleName":${jsonString(moduleName)}}`;
     }
-    return '??\n0 0\n' + (this.config.style === 'LLVM' ? '\n' : '');
-  }
-
-  /** The function part of a frame (plain styles): its own line, or its prefix with --pretty-print. */
-  functionText(name: string | null, inlined: boolean): string {
-    const c = this.config;
-    if (!c.printFunctions) return '';
-    const prefix = c.pretty && inlined ? ' (inlined by) ' : '';
-    return prefix + (name ?? '??') + (c.pretty ? ' at ' : '\n');
+    return '??\n0 0\n' + this.footer;
   }
 
   /** What ends each answer: a blank line in LLVM style. */
@@ -57,7 +49,11 @@ export class SymbolizerPrinter {
   /** One frame's lines (plain styles). With --pretty-print the text depends on `inlined`. */
   frameText(f: SourceFrame, inlined: boolean): string {
     const c = this.config;
-    let out = this.functionText(f.function, inlined);
+    let out = '';
+    if (c.printFunctions) {
+      const prefix = c.pretty && inlined ? ' (inlined by) ' : '';
+      out += prefix + (f.function ?? '??') + (c.pretty ? ' at ' : '\n');
+    }
     const file = f.file ?? '??';
     if (c.verbose) {
       out += '  Filename: ' + file + '\n';

@@ -416,9 +416,8 @@ export class WasmSymbolizer {
     const compDir = this.lastCompDir;
     const lineTable = this.lastLineTable;
     const callers: SourceFrame[] = [];
-    const leafDetails = dwarf.details(unit, index, leaf);
-    const leafName = rawName(leafDetails, kind);
-    let outermostNamed = leafName !== null;
+    const leafFrame = this.namedFrame(dwarf, unit, index, leaf, kind, wantDemangle);
+    let outermostNamed = leafFrame.function !== null;
     if (inlines) {
       const shared = this.lastTables!.callerFrames;
       for (let child = leaf; index.isInlined[child] && index.parents[child] >= 0; child = index.parents[child]) {
@@ -437,13 +436,12 @@ export class WasmSymbolizer {
         outermostNamed = frame.function !== null;
       }
     }
-    const low = index.lowPcs[leaf];
     const answer: SubroutineAnswer = {
-      function: leafName !== null && wantDemangle ? this.demangle(leafName) : leafName,
-      linkageName: leafName,
-      startFile: leafDetails.declFile,
-      startLine: leafDetails.declLine,
-      startAddress: low >= 0 ? low : null,
+      function: leafFrame.function,
+      linkageName: leafFrame.linkageName,
+      startFile: leafFrame.startFile,
+      startLine: leafFrame.startLine,
+      startAddress: leafFrame.startAddress,
       callers: callers.length === 0 ? NO_CALLERS : callers.slice(),
       namedByAddress: !outermostNamed && kind !== 'none',
     };
