@@ -1,11 +1,13 @@
 // Every instruction address of every fixture, symbolized by crosstrace and by llvm-symbolizer 14:
 // the outputs must be byte-identical, and every difference must be one of the few kinds below,
 // each checked against what the bytes say rather than waved through.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { WasmSymbolizer } from '../src/symbolize/symbolizer.js';
+import { setKernelMinProgram } from '../src/dwarf/line.js';
+import { setKernelMinUnit } from '../src/dwarf/subroutines.js';
 import { codeOffset } from '../src/wasm/addresses.js';
 import { demangle } from '../src/symbolize/demangle/index.js';
 import { allFixtures, repoRoot } from './support/fixtures.js';
@@ -41,6 +43,23 @@ interface Exceptions {
 }
 
 test('crosstrace symbolize matches llvm-symbolizer 14 on every instruction of every fixture', async (t) => {
+  await differential(t);
+});
+
+// The fixtures' units are below the sizes from which the WebAssembly kernels decode line programs
+// and walk DIEs (src/dwarf/line-kernel.ts, subroutine-kernel.ts); here they do it for every unit.
+test('the same, with the WebAssembly kernels decoding every line program and walking every unit', async (t) => {
+  const program = setKernelMinProgram(0);
+  const unit = setKernelMinUnit(0);
+  try {
+    await differential(t);
+  } finally {
+    setKernelMinProgram(program);
+    setKernelMinUnit(unit);
+  }
+});
+
+async function differential(t: TestContext): Promise<void> {
   const symbolizerTool = requireTool(SYMBOLIZER, t);
   const objdump = requireTool(OBJDUMP, t);
   const cxxfilt19 = requireTool(CXXFILT_19, t);
@@ -75,7 +94,7 @@ test('crosstrace symbolize matches llvm-symbolizer 14 on every instruction of ev
   }
   t.diagnostic(`${total} addresses compared; explained differences: ${JSON.stringify(exceptions)}`);
   assert.ok(total > 1000, 'the fixtures hold real code');
-});
+}
 
 /** Output variants, on addresses whose default answers agreed (so no known exception applies). */
 async function compareVariants(

@@ -1,7 +1,7 @@
-import { openSync, readFileSync, createReadStream } from 'node:fs';
+import { openSync, createReadStream } from 'node:fs';
 import { WasmModule } from '../wasm/module.js';
 import { resolveDebugInfo, resolveDebugInfoSync, type ResolvedDebugInfo } from '../symbolize/debug-info/discover.js';
-import { debugPathFromEnv, nodeLoader, nodeSyncLoader } from '../symbolize/debug-info/node-loader.js';
+import { debugPathFromEnv, nodeLoader, nodeSyncLoader, readFileForKernels } from '../symbolize/debug-info/node-loader.js';
 import { TraceRewriter, lineToJson, type LineResult, type TraceModule } from '../format/pasted-trace.js';
 import { parseOptions, UsageError, type OptionSpec } from './options.js';
 import { linesOf, type CliIO } from './io.js';
@@ -166,7 +166,7 @@ export async function loadTraceModule(
 ): Promise<{ module: TraceModule; resolved: ResolvedDebugInfo } | { error: string }> {
   let module: WasmModule;
   try {
-    module = new WasmModule(readFileSync(path));
+    module = new WasmModule(readFileForKernels(path));
   } catch (error) {
     return { error: error instanceof CrosstraceError ? error.message : fsReason(error) };
   }

@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { moduleOffset, codeOffset } from '../wasm/addresses.js';
 import { WasmModule } from '../wasm/module.js';
 import { LocatedAddress, type WasmSymbolizer, type FunctionNameKind, type LookupOptions } from '../symbolize/symbolizer.js';
 import { resolveDebugInfo, resolveDebugInfoSync, type ResolvedDebugInfo } from '../symbolize/debug-info/discover.js';
-import { debugPathFromEnv, nodeLoader, nodeSyncLoader } from '../symbolize/debug-info/node-loader.js';
+import { debugPathFromEnv, nodeLoader, nodeSyncLoader, readFileForKernels } from '../symbolize/debug-info/node-loader.js';
 import { SymbolizerPrinter, type OutputStyle } from '../format/symbolizer-output.js';
 import { PlainAnswerWriter } from '../format/plain-answer-bytes.js';
 import { ChunkWriter } from '../format/byte-output.js';
@@ -204,7 +203,7 @@ export async function symbolizeCommand(argv: string[], io: CliIO): Promise<numbe
 
   let module: WasmModule;
   try {
-    module = new WasmModule(readFileSync(obj));
+    module = new WasmModule(readFileForKernels(obj));
   } catch (error) {
     const reason = error instanceof CrosstraceError ? error.message : (error as NodeJS.ErrnoException).code === 'ENOENT'
       ? 'no such file' : (error as Error).message;

@@ -89,6 +89,11 @@ export class AbbrevTable {
   /** Offset one past the table's terminating 0. */
   readonly end: number;
 
+  /** One past the largest code, when every code is below DENSE_CODES; else -1. */
+  get denseCodes(): number {
+    return this.sparseAt.size === 0 ? this.denseAt.length : -1;
+  }
+
   get(code: number): Abbrev | undefined {
     if (code < DENSE_CODES) return this.dense[code] ?? this.build(code);
     return this.sparse.get(code) ?? this.build(code);

@@ -10,7 +10,14 @@ export class BucketIndex {
   /** starts[b]: index of the first key ≥ b << shift. */
   private readonly starts: Uint32Array;
 
-  constructor(private readonly keys: Float64Array) {
+  /** `built`: the index over `keys`, already computed the same way (by the subroutine kernel). */
+  constructor(private readonly keys: Float64Array, built?: { shift: number; limit: number; starts: Uint32Array }) {
+    if (built !== undefined) {
+      this.shift = built.shift;
+      this.limit = built.limit;
+      this.starts = built.starts;
+      return;
+    }
     let top = 0;
     for (let i = keys.length - 1; i >= 0; i--) {
       if (keys[i] < MAX_COVERED) {

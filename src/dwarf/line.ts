@@ -2,6 +2,7 @@ import { Cursor, decodeUtf8 } from '../wasm/cursor.js';
 import { BucketIndex } from './bucket-index.js';
 import * as C from './constants.js';
 import { readForm, lastForm, type FormContext } from './forms.js';
+import { decodeInKernel, KERNEL_MIN_PROGRAM } from './line-kernel.js';
 
 export interface LineFile {
   name: string;
@@ -15,6 +16,8 @@ export interface LineFile {
  */
 export class LineTable {
   version = 0;
+  /** Which decoder produced the rows (see line-kernel.ts). */
+  decodedBy: 'kernel' | 'script' = 'script';
   directories: string[] = [];
   files: LineFile[] = [];
   rowCount = 0;
@@ -212,13 +215,38 @@ export function readLineTable(section: Uint8Array, offset: number, addressSize: 
     }
   }
   cursor.pos = programStart;
+  const params = { minInstLength, lineBase, lineRange, opcodeBase, standardLengths };
+  const decoded = end - programStart >= kernelMinProgram ? decodeInKernel(section, programStart, end, params) : null;
+  if (decoded !== null) {
+    table.decodedBy = 'kernel';
+    table.rowCount = decoded.rowCount;
+    table.rowAddresses = decoded.addresses;
+    table.rowPayload = decoded.payload;
+    table.discriminators = decoded.discriminators;
+    table.wideRows = decoded.wideRows;
+    table.wideAddresses = decoded.wideAddresses;
+    sortSequences(table, decoded.sequences);
+    return table;
+  }
   const out = new Rows(end - programStart);
   const sequences: number[] = [];
-  const rows = runProgram(cursor, table, { minInstLength, lineBase, lineRange, opcodeBase, standardLengths }, out, sequences);
+  const rows = runProgram(cursor, table, params, out, sequences);
   out.finish(table, rows);
   out.exactLows(sequences);
   sortSequences(table, sequences);
   return table;
+}
+
+let kernelMinProgram = KERNEL_MIN_PROGRAM;
+
+/**
+ * For tests: the program length from which the WebAssembly kernel decodes (0: every program,
+ * Infinity: none). Returns the previous value.
+ */
+export function setKernelMinProgram(length: number): number {
+  const previous = kernelMinProgram;
+  kernelMinProgram = length;
+  return previous;
 }
 
 function readEntries(cursor: Cursor, forms: FormContext, resolveString: StringResolver): LineFile[] {
@@ -581,7 +609,7 @@ function unboxed(value: number): number {
  * a comparator callback: the ends are sorted natively and each sequence then claims the next
  * free slot among the equal ends.
  */
-function sortSequences(table: LineTable, sequences: number[]): void {
+function sortSequences(table: LineTable, sequences: ArrayLike<number>): void {
   // Kept sequences come as (low, high, first row, one past the last row).
   const n = sequences.length >> 2;
   const sortedHigh = new Float64Array(n);

@@ -243,8 +243,9 @@ export class RangeMap {
     private readonly keys: Float64Array,
     private readonly highs: Float64Array,
     private readonly owners: Int32Array,
+    search?: BucketIndex,
   ) {
-    this.search = new BucketIndex(keys);
+    this.search = search ?? new BucketIndex(keys);
   }
 
   get size(): number {

@@ -5,7 +5,9 @@ import { fixedFormSize, isAddressForm, isConstantForm, isUnitRelativeRef, lastFo
 import type { DebugInfo } from './info.js';
 import type { Unit } from './unit.js';
 import { CrosstraceError, DwarfFormatError } from '../errors.js';
+import { BucketIndex } from './bucket-index.js';
 import { RangeMap, RangeMapBuilder } from './range-map.js';
+import { KERNEL_MIN_UNIT, KernelOverBudget, PLAN_WORDS, walkInKernel, type KernelWalk } from './subroutine-kernel.js';
 
 /**
  * The subprogram and inlined-subroutine DIEs of one unit, and the map from address to the
@@ -49,11 +51,15 @@ export class SubroutineIndex {
   readonly linkageForms: Uint16Array;
   readonly linkageValues: Uint32Array;
 
+  /** Which walk built the index (see subroutine-kernel.ts). */
+  readonly walkedBy: 'kernel' | 'script';
+
   private readonly map: RangeMap;
 
   constructor(info: DebugInfo, unit: Unit) {
     const walk = new Walk(info, unit);
     this.map = walk.run();
+    this.walkedBy = walk.walkedBy;
     this.count = walk.count;
     this.dieOffsets = walk.dieOffsets;
     this.isInlined = walk.isInlined;
@@ -117,6 +123,7 @@ class Walk {
   linkageForms: Uint16Array;
   linkageValues: Uint32Array;
 
+  walkedBy: 'kernel' | 'script' = 'script';
   private readonly builder = new RangeMapBuilder();
   private readonly bytes: Uint8Array;
   private readonly end: number;
@@ -141,7 +148,8 @@ class Walk {
 
   constructor(private readonly info: DebugInfo, private readonly unit: Unit) {
     // Optimized C spends about 60 bytes of DIEs per subroutine; a little over is cheaper than
-    // growing eleven arrays, and less is met by doubling.
+    // growing eleven arrays, and less is met by doubling. (A unit the kernel walks gets its
+    // arrays from there: these are allocated, not touched.)
     const capacity = Math.max(64, Math.ceil((unit.end - unit.offset) / 48));
     this.dieOffsets = new Uint32Array(capacity);
     this.isInlined = new Uint8Array(capacity);
@@ -168,8 +176,66 @@ class Walk {
   run(): RangeMap {
     this.info.abbrevs(this.unit);
     this.info.unitRoot(this.unit);
+    const walked = this.unit.end - this.unit.firstDieOffset >= kernelMinUnit ? this.walkInKernel() : null;
+    if (walked !== null) {
+      this.walkedBy = 'kernel';
+      const search = new BucketIndex(walked.keys, { shift: walked.bucketShift, limit: walked.bucketLimit, starts: walked.bucketStarts });
+      return new RangeMap(walked.keys, walked.highs, walked.owners, search);
+    }
     this.walkDies();
     return this.builder.freeze();
+  }
+
+  /** The unit walked by the WebAssembly kernel (subroutine-kernel.ts), or null where it cannot. */
+  private walkInKernel(): KernelWalk | null {
+    const unit = this.unit;
+    if (unit.addressSize !== 4 || unit.offsetSize !== 4) return null;
+    const table = this.info.abbrevs(unit);
+    const codes = table.denseCodes;
+    if (codes < 0) return null;
+    for (let code = 1; code < codes; code++) {
+      const abbrev = table.get(code);
+      if (abbrev !== undefined) this.plans[code] ??= new DiePlan(abbrev, unit);
+    }
+    const encoded = encodePlans(this.plans, codes);
+    if (encoded === null) return null;
+    const root = this.info.unitRoot(unit);
+    const sections = this.info.sections;
+    const walked = walkInKernel({
+      info: this.bytes,
+      start: unit.firstDieOffset,
+      end: unit.end,
+      unitOffset: unit.offset,
+      version: unit.version,
+      ...encoded,
+      addr: sections.addr,
+      ranges: sections.ranges,
+      rnglists: sections.rnglists,
+      addrBase: root.addrBase,
+      rangesBase: root.rangesBase,
+      rnglistsBase: root.rnglistsBase,
+      baseAddress: root.baseAddress ?? -1,
+      rangeBudget: this.rangeBudget,
+    });
+    if (walked instanceof KernelOverBudget) overBudget(walked.dieOffset);
+    if (walked === null) return null;
+    this.count = walked.count;
+    this.dieOffsets = walked.dieOffsets;
+    this.isInlined = walked.isInlined;
+    this.parents = walked.parents;
+    this.lowPcs = walked.lowPcs;
+    this.origins = walked.origins;
+    this.specifications = walked.specifications;
+    this.namesItself = walked.namesItself;
+    this.callFiles = walked.callFiles;
+    this.callLines = walked.callLines;
+    this.callColumns = walked.callColumns;
+    this.callDiscriminators = walked.callDiscriminators;
+    this.nameForms = walked.nameForms;
+    this.nameValues = walked.nameValues;
+    this.linkageForms = walked.linkageForms;
+    this.linkageValues = walked.linkageValues;
+    return walked;
   }
 
   /**
@@ -588,6 +654,71 @@ class DiePlan {
     this.ops = generic ? null : Int32Array.from(ops);
     this.consts = consts.length > 0 ? Array.from({ length: ops.length >> 1 }, (_, k) => consts[k] ?? 0) : null;
   }
+}
+
+// Plan words for the kernel (kernel/subroutine-walk.c: `Plan`), PLAN_WORDS per abbreviation code.
+const PLAN_VALID = 1;
+const PLAN_SUBROUTINE = 2;
+const PLAN_INLINED = 4;
+const PLAN_CHILDREN = 8;
+const PLAN_NAMES_ITSELF = 16;
+const PLAN_OPS = 32;
+
+/**
+ * The plans of codes 1 to `codes - 1` as the kernel reads them: plan words, operation pairs,
+ * and a constant per pair. Null when a constant is not an exact integer (the kernel's
+ * arithmetic would differ from JavaScript's).
+ */
+function encodePlans(plans: (DiePlan | undefined)[], codes: number): { plans: Int32Array; ops: Int32Array; consts: Float64Array } | null {
+  let pairs = 0;
+  for (let code = 1; code < codes; code++) pairs += (plans[code]?.ops?.length ?? 0) >> 1;
+  const words = new Int32Array(PLAN_WORDS * codes);
+  const ops = new Int32Array(2 * pairs);
+  const consts = new Float64Array(pairs);
+  let next = 0;
+  for (let code = 1; code < codes; code++) {
+    const plan = plans[code];
+    if (plan === undefined) continue;
+    const w = PLAN_WORDS * code;
+    let flags = PLAN_VALID;
+    if (plan.subroutine) flags |= PLAN_SUBROUTINE;
+    if (plan.inlined) flags |= PLAN_INLINED;
+    if (plan.hasChildren) flags |= PLAN_CHILDREN;
+    if (plan.namesItself) flags |= PLAN_NAMES_ITSELF;
+    if (plan.ops !== null) {
+      flags |= PLAN_OPS;
+      ops.set(plan.ops, 2 * next);
+      for (let k = 0; k < plan.ops.length >> 1; k++) {
+        const value = plan.consts?.[k] ?? 0;
+        if (!Number.isSafeInteger(value)) return null;
+        consts[next + k] = value;
+      }
+      words[w + 2] = next;
+      words[w + 3] = plan.ops.length >> 1;
+      next += plan.ops.length >> 1;
+    }
+    words[w] = flags;
+    words[w + 1] = plan.fixedSize;
+    const layout = plan.layout;
+    words[w + 4] = layout.mask;
+    words[w + 5] = layout.origin | (layout.specification << 4) | (layout.low << 8) | (layout.high << 12);
+    words[w + 6] = layout.forms[SLOT_NAME];
+    words[w + 7] = layout.forms[SLOT_LINKAGE];
+    words[w + 8] = layout.forms[SLOT_RANGES];
+  }
+  return { plans: words, ops, consts };
+}
+
+let kernelMinUnit = KERNEL_MIN_UNIT;
+
+/**
+ * For tests: the unit size (bytes of DIEs) from which the WebAssembly kernel walks (0: every
+ * unit, Infinity: none). Returns the previous value.
+ */
+export function setKernelMinUnit(bytes: number): number {
+  const previous = kernelMinUnit;
+  kernelMinUnit = bytes;
+  return previous;
 }
 
 /** The operation reading a form's value as `readForm` returns it, or -1 where that is not a plain number. */

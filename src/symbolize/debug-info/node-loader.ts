@@ -1,11 +1,13 @@
 // Node's side of debug-info discovery: reads paths and file: URLs from disk, fetches http(s) only
 // when the caller opted in. Only Node entry points (the CLI, the register hook) import this
 // file; discovery itself and the browser loader use no Node built-ins.
-import { readFileSync, statSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+// `promises` is read at call time: loading node:fs/promises pulls in streams and readline
+// (~2 ms), which a CLI run that never looks for a debug file should not pay at start.
+import { closeSync, fstatSync, openSync, promises as fsPromises, readFileSync, readSync, statSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WasmModule } from '../../wasm/module.js';
+import { bytesInKernelArena } from '../../dwarf/kernel-module.js';
 import {
   resolveDebugInfo,
   resolveDebugInfoSync,
@@ -27,6 +29,29 @@ export function debugPathFromEnv(env: Record<string, string | undefined> = proce
   return value.split(delimiter).filter((d) => d !== '');
 }
 
+/**
+ * A whole file, read into a kernel arena (dwarf/kernel-module.ts) so that the DWARF kernels read
+ * its sections where they are; files whose size is not known up front (pipes) as
+ * `readFileSync` reads them. Throws what `readFileSync` throws.
+ */
+export function readFileForKernels(path: string): Uint8Array {
+  const fd = openSync(path, 'r');
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile() || stat.size === 0) return readFileSync(fd);
+    const bytes = bytesInKernelArena(stat.size);
+    let read = 0;
+    while (read < bytes.length) {
+      const n = readSync(fd, bytes, read, bytes.length - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    return read === bytes.length ? bytes : bytes.subarray(0, read);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Reads a path or file: URL synchronously; http(s) needs the async loader. */
 export function nodeSyncLoader(location: string, context: LoadContext): LoadOutcome {
   const path = localPath(location, context);
@@ -34,7 +59,7 @@ export function nodeSyncLoader(location: string, context: LoadContext): LoadOutc
   try {
     // A module names its own debug file: never read a device or a FIFO it points at.
     if (!statSync(path).isFile()) return { error: 'not a regular file' };
-    return readFileSync(path);
+    return readFileForKernels(path);
   } catch (error) {
     return { error: fsError(error) };
   }
@@ -49,8 +74,8 @@ export async function nodeLoader(location: string, context: LoadContext): Promis
   const path = localPath(location, context);
   if (typeof path !== 'string') return path;
   try {
-    if (!(await stat(path)).isFile()) return { error: 'not a regular file' };
-    return await readFile(path);
+    if (!(await fsPromises.stat(path)).isFile()) return { error: 'not a regular file' };
+    return await fsPromises.readFile(path);
   } catch (error) {
     return { error: fsError(error) };
   }
@@ -69,7 +94,7 @@ export function resolveDebugInfoForFileSync(path: string, options: NodeDebugInfo
 
 /** As `resolveDebugInfoForFileSync`, and http(s) debug URLs are fetched when `allowRemote` is set. */
 export async function resolveDebugInfoForFile(path: string, options: NodeDebugInfoOptions = {}, bytes?: Uint8Array): Promise<ResolvedDebugInfo> {
-  const module = new WasmModule(bytes ?? (await readFile(path)));
+  const module = new WasmModule(bytes ?? (await fsPromises.readFile(path)));
   return resolveDebugInfo(module, nodeOptions(path, options), nodeLoader);
 }
 
