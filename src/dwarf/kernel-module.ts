@@ -3,26 +3,32 @@
  * scripts/build-kernels.sh) and giving each run a memory of its own.
  *
  * A kernel works on a memory its caller lays out: the first KERNEL_STACK bytes are the kernel's
- * stack, the rest the caller's inputs and the kernel's outputs. The outputs stay there, and the
- * caller's arrays are views of them: nothing is copied out, and the pages past the last entry
- * written are never touched (on the VMs measured here a first touch costs ~11 µs a page).
+ * stack, the rest the caller's inputs and the kernel's outputs. In an arena the outputs stay
+ * there and the caller's arrays are views of them: nothing is copied out, and the pages past
+ * the last entry written are never touched (on the VMs measured here a first touch costs ~11 µs
+ * a page).
  *
  * A reader that holds a whole module can put its bytes in a kernel arena (`bytesInKernelArena`:
  * the CLI does): kernels then read the sections where they are and write their outputs after
  * them in the same memory, with one instance each, instead of copying their inputs into a memory
  * of their own for every run.
  *
- * V8 reserves address space, not memory, for each wasm memory (gigabytes of it, with guard
- * regions), so callers use kernels for large inputs only; if a memory cannot be had, or
- * WebAssembly cannot run here (a content security policy, say), the kernel is not tried again
- * and the JavaScript code it stands in for does the work.
+ * Elsewhere a kernel runs in a scratch memory of its own, reused by every run, and its caller
+ * copies out what it keeps; callers use kernels there for large inputs only, where the copies
+ * are small beside the work. If WebAssembly cannot run here (a content security policy, say) or
+ * a memory cannot be had, the JavaScript code a kernel stands in for does the work.
  */
 
 // The project's type libraries (ES2022, Node 20) do not describe the WebAssembly global.
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
 interface WebAssemblyApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer };
+  Memory: new (descriptor: { initial: number }) => WasmMemory;
 }
 
 /** Bytes at the start of a kernel's memory that are its stack (see scripts/build-kernels.sh). */
@@ -38,36 +44,59 @@ export const MAX_KERNEL_MEMORY = 2 ** 32 - PAGE;
 export interface KernelRun {
   buffer: ArrayBuffer;
   exports: Record<string, unknown>;
-  /** The region for this run: `bytes` zeroed bytes from here. */
+  /** The region for this run: `bytes` bytes from here. */
   base: number;
+  /**
+   * True in the kernel's scratch memory, which the next run reuses: the region holds an earlier
+   * run's bytes, and the caller copies out what it keeps (`kept`). False in an arena, where the
+   * region is fresh (zeroed, untouched) and stays the caller's.
+   */
+  scratch: boolean;
+}
+
+/** An output of `run` as its caller keeps it: the view itself in an arena, a copy of it in scratch memory. */
+export function kept<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(run: KernelRun, view: T): T {
+  return run.scratch ? (view.slice() as T) : view;
 }
 
 export class KernelModule {
   /** undefined until first used; null once it cannot be used here. */
   private module: object | null | undefined;
+  /** Outside arenas, every run uses this one memory (grown as needed): see `instantiate`. */
+  private scratch: { memory: WasmMemory; exports: Record<string, unknown> } | null = null;
 
   constructor(private readonly base64: string) {}
 
   /**
    * A run with a zeroed region of `bytes` bytes: in the arena that holds `input` if there is one
-   * (and it has room), else in a memory of its own. Null: the caller does the work.
+   * (and it has room), else in the kernel's scratch memory. Null: the caller does the work.
+   *
+   * One scratch memory, not one per run: V8 reserves gigabytes of address space for every wasm
+   * memory, and indexes that kept their own would exhaust it for the host program's modules
+   * long before memory ran out.
    */
-  instantiate(bytes: number, input?: Uint8Array): KernelRun | null {
+  instantiate(bytes: number, input?: { readonly buffer: ArrayBufferLike }): KernelRun | null {
     const module = this.compiled();
     if (module === null) return null;
     const arena = input === undefined ? undefined : arenas.get(input.buffer as ArrayBuffer);
     if (arena !== undefined) {
       const exports = arena.instance(this, module);
       const base = exports === null ? -1 : arena.allocate(bytes);
-      if (base >= 0) return { buffer: arena.buffer, exports: exports!, base };
+      if (base >= 0) return { buffer: arena.buffer, exports: exports!, base, scratch: false };
     }
     if (bytes > MAX_KERNEL_MEMORY - KERNEL_STACK) return null;
     try {
-      const memory = new wasmApi!.Memory({ initial: Math.max(MIN_PAGES, Math.ceil((KERNEL_STACK + bytes) / PAGE)) });
-      const instance = new wasmApi!.Instance(module, { env: { memory } });
-      return { buffer: memory.buffer, exports: instance.exports, base: KERNEL_STACK };
+      const needed = Math.ceil((KERNEL_STACK + bytes) / PAGE);
+      let scratch = this.scratch;
+      if (scratch === null) {
+        const memory = new wasmApi!.Memory({ initial: Math.max(MIN_PAGES, needed) });
+        scratch = this.scratch = { memory, exports: new wasmApi!.Instance(module, { env: { memory } }).exports };
+      } else if (scratch.memory.buffer.byteLength < needed * PAGE) {
+        scratch.memory.grow(needed - scratch.memory.buffer.byteLength / PAGE);
+      }
+      return { buffer: scratch.memory.buffer, exports: scratch.exports, base: KERNEL_STACK, scratch: true };
     } catch {
-      this.module = null;
+      // No memory to be had (address space, say): JavaScript does this one.
       return null;
     }
   }
@@ -84,10 +113,6 @@ export class KernelModule {
     return this.module;
   }
 
-  /** For an arena whose instance failed: not tried again. */
-  disable(): void {
-    this.module = null;
-  }
 }
 
 const wasmApi = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
@@ -97,7 +122,7 @@ class KernelArena {
   private readonly instances = new Map<KernelModule, Record<string, unknown> | null>();
 
   constructor(
-    private readonly memory: { readonly buffer: ArrayBuffer },
+    private readonly memory: WasmMemory,
     readonly buffer: ArrayBuffer,
     /** The next free byte: regions are handed out once and never reused, so they start zeroed. */
     private next: number,
@@ -117,7 +142,7 @@ class KernelArena {
       try {
         exports = new wasmApi!.Instance(module, { env: { memory: this.memory } }).exports;
       } catch {
-        kernel.disable();
+        // The arena's runs take the scratch memory.
       }
       this.instances.set(kernel, exports);
     }
@@ -126,6 +151,11 @@ class KernelArena {
 }
 
 const arenas = new WeakMap<ArrayBuffer, KernelArena>();
+
+/** Whether `bytes` are in a kernel arena (kernels then read them in place). */
+export function inKernelArena(bytes: Uint8Array): boolean {
+  return arenas.has(bytes.buffer as ArrayBuffer);
+}
 
 /**
  * `length` zeroed bytes to read a module into, inside a kernel arena when one can be had (else a

@@ -9,10 +9,11 @@
  * gives up on anything else, and the JavaScript decoder (`runProgram`, which it matches row
  * for row: test/line-kernel.test.ts) then decodes the whole program.
  *
- * Rows stay in the memory the kernel wrote them to (kernel-module.ts): the table's arrays are
- * views of it. Small programs are left to JavaScript, which decodes them quickly enough.
+ * In a kernel arena (the CLI's) rows stay where the kernel wrote them and the table's arrays are
+ * views of them; elsewhere they are copied out of the kernel's scratch memory (kernel-module.ts).
+ * Small programs are left to JavaScript, which decodes them quickly enough.
  */
-import { copyIn, inPlace, KernelLayout, KernelModule } from './kernel-module.js';
+import { copyIn, inPlace, kept, KernelLayout, KernelModule } from './kernel-module.js';
 import { WASM_BASE64 } from './kernel/line-program.wasm.js';
 
 /** Programs shorter than this are decoded in JavaScript (cheap, and no memory per table). */
@@ -43,6 +44,7 @@ type Run = (
   program: number, length: number, standardLengths: number,
   minInstLength: number, lineBase: number, lineRange: number, opcodeBase: number,
   addresses: number, payload: number, discriminators: number, wide: number, sequences: number, counts: number,
+  zeroed: number,
 ) => number;
 
 const kernel = new KernelModule(WASM_BASE64);
@@ -75,6 +77,7 @@ export function decodeInKernel(bytes: Uint8Array, start: number, end: number, pa
     program, length, at(standardAt),
     params.minInstLength, params.lineBase, params.lineRange, params.opcodeBase,
     at(addressesAt), at(payloadAt), at(discriminatorsAt), at(wideAt), at(sequencesAt), at(countsAt),
+    run.scratch ? 0 : 1,
   );
   if (rowCount < 0) return null;
   const [sequenceCount, cappedCount] = new Uint32Array(buffer, at(countsAt), 2);
@@ -96,9 +99,9 @@ export function decodeInKernel(bytes: Uint8Array, start: number, end: number, pa
   }
   return {
     rowCount,
-    addresses: new Uint32Array(buffer, at(addressesAt), rowCount),
-    payload: new Uint32Array(buffer, at(payloadAt), 2 * rowCount),
-    discriminators: new Uint32Array(buffer, at(discriminatorsAt), rowCount),
+    addresses: kept(run, new Uint32Array(buffer, at(addressesAt), rowCount)),
+    payload: kept(run, new Uint32Array(buffer, at(payloadAt), 2 * rowCount)),
+    discriminators: kept(run, new Uint32Array(buffer, at(discriminatorsAt), rowCount)),
     wideRows,
     wideAddresses,
     sequences,

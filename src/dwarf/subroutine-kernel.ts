@@ -11,9 +11,10 @@
  * would throw, it gives up and that walk redoes the unit (test/subroutine-kernel.test.ts checks
  * that the two agree).
  *
- * The arrays are views of the kernel's memory (kernel-module.ts).
+ * In a kernel arena (the CLI's) the arrays are views of what the kernel wrote; elsewhere they are
+ * copied out of its scratch memory (kernel-module.ts).
  */
-import { copyIn, inPlace, KernelLayout, KernelModule } from './kernel-module.js';
+import { copyIn, inKernelArena, inPlace, kept, KernelLayout, KernelModule } from './kernel-module.js';
 import { WASM_BASE64 } from './kernel/subroutine-walk.wasm.js';
 
 /** Units with fewer DIE bytes than this are walked in JavaScript (cheap, and no memory per unit). */
@@ -141,8 +142,13 @@ export function walkInKernel(input: KernelWalkInput): KernelWalk | KernelOverBud
   const ownersAt = layout.place(4 * entries);
   const startsAt = layout.place(4 * buckets);
   const rangePairsAt = layout.place(16 * rangePairs);
+  // Outside an arena, a run copies the unit's DIEs and the address and range sections into a
+  // memory that its index then keeps: worth it, and bounded, only while those sections are not
+  // much larger than the unit (a module of many units would otherwise copy them once per unit).
+  const sections = input.addr.length + input.ranges.length + input.rnglists.length;
+  if (!inKernelArena(input.info) && sections > 2 * length) return null;
   const run = kernel.instantiate(layout.size, input.info);
-  if (run === null) return null;
+  if (run === null || (run.buffer !== input.info.buffer && sections > 2 * length)) return null;
   const buffer = run.buffer;
   const at = (offset: number): number => run.base + offset;
   const heap = new Uint8Array(buffer);
@@ -195,26 +201,26 @@ export function walkInKernel(input: KernelWalkInput): KernelWalk | KernelOverBud
     callColumns, callDiscriminators, nameForms, nameValues, linkageForms, linkageValues] = dieArraysAt.map(at);
   return {
     count,
-    dieOffsets: new Uint32Array(buffer, dieOffsets, count),
-    isInlined: new Uint8Array(buffer, isInlined, count),
-    parents: new Int32Array(buffer, parents, count),
-    lowPcs: new Float64Array(buffer, lowPcs, count),
-    origins: new Float64Array(buffer, origins, count),
-    specifications: new Float64Array(buffer, specifications, count),
-    namesItself: new Uint8Array(buffer, namesItself, count),
-    callFiles: new Uint32Array(buffer, callFiles, count),
-    callLines: new Uint32Array(buffer, callLines, count),
-    callColumns: new Uint32Array(buffer, callColumns, count),
-    callDiscriminators: new Uint32Array(buffer, callDiscriminators, count),
-    nameForms: new Uint16Array(buffer, nameForms, count),
-    nameValues: new Uint32Array(buffer, nameValues, count),
-    linkageForms: new Uint16Array(buffer, linkageForms, count),
-    linkageValues: new Uint32Array(buffer, linkageValues, count),
-    keys: new Float64Array(buffer, at(keysAt), entryCount),
-    highs: new Float64Array(buffer, at(highsAt), entryCount),
-    owners: new Int32Array(buffer, at(ownersAt), entryCount),
+    dieOffsets: kept(run, new Uint32Array(buffer, dieOffsets, count)),
+    isInlined: kept(run, new Uint8Array(buffer, isInlined, count)),
+    parents: kept(run, new Int32Array(buffer, parents, count)),
+    lowPcs: kept(run, new Float64Array(buffer, lowPcs, count)),
+    origins: kept(run, new Float64Array(buffer, origins, count)),
+    specifications: kept(run, new Float64Array(buffer, specifications, count)),
+    namesItself: kept(run, new Uint8Array(buffer, namesItself, count)),
+    callFiles: kept(run, new Uint32Array(buffer, callFiles, count)),
+    callLines: kept(run, new Uint32Array(buffer, callLines, count)),
+    callColumns: kept(run, new Uint32Array(buffer, callColumns, count)),
+    callDiscriminators: kept(run, new Uint32Array(buffer, callDiscriminators, count)),
+    nameForms: kept(run, new Uint16Array(buffer, nameForms, count)),
+    nameValues: kept(run, new Uint32Array(buffer, nameValues, count)),
+    linkageForms: kept(run, new Uint16Array(buffer, linkageForms, count)),
+    linkageValues: kept(run, new Uint32Array(buffer, linkageValues, count)),
+    keys: kept(run, new Float64Array(buffer, at(keysAt), entryCount)),
+    highs: kept(run, new Float64Array(buffer, at(highsAt), entryCount)),
+    owners: kept(run, new Int32Array(buffer, at(ownersAt), entryCount)),
     bucketShift: frame[F.bucketShift],
     bucketLimit: frame[F.bucketLimit],
-    bucketStarts: new Uint32Array(buffer, at(startsAt), frame[F.bucketCount] + 1),
+    bucketStarts: kept(run, new Uint32Array(buffer, at(startsAt), frame[F.bucketCount] + 1)),
   };
 }

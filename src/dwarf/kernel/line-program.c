@@ -72,12 +72,13 @@ static inline int skipLeb(const unsigned char **at, const unsigned char *end) {
 // (exact low and high as two words each, first row, one past the last row), as the JavaScript
 // `runProgram` does; returns the row count, or GIVE_UP. `addresses` and `discriminators` have
 // room for `length + 1` entries, `payload` twice that, `wide` three words a row, `sequences` six
-// words per two rows (a kept sequence has at least two); `discriminators` starts zeroed.
-// `counts` receives the number of sequences, then of capped rows.
+// words per two rows (a kept sequence has at least two). Rows without a discriminator get none
+// written where `discriminators` starts `zeroed` (fresh memory, whose pages then stay untouched),
+// a 0 elsewhere. `counts` receives the number of sequences, then of capped rows.
 __attribute__((export_name("run"))) int run(
     const unsigned char *program, u32 length, const unsigned char *standardLengths,
     u32 minInstLength, int lineBase, u32 lineRange, u32 opcodeBase,
-    u32 *addresses, u32 *payload, u32 *discriminators, u32 *wide, u32 *sequences, u32 *counts) {
+    u32 *addresses, u32 *payload, u32 *discriminators, u32 *wide, u32 *sequences, u32 *counts, u32 zeroed) {
   const unsigned char *p = program;
   const unsigned char *end = program + length;
   // With no standard opcodes every byte would be a special opcode and no sequence could end.
@@ -85,6 +86,8 @@ __attribute__((export_name("run"))) int run(
   u64 address = 0;
   u32 line = 1, file = 1, column = 0;
   u32 rows = 0, sequenceStart = 0, kept = 0, capped = 0;
+  // Whether the row about to be appended has its discriminator written.
+  int discriminated = 0;
   // The exact address of the current sequence's first row.
   u64 sequenceLow = 0;
   int ok = 1;
@@ -132,6 +135,7 @@ __attribute__((export_name("run"))) int run(
         // It belongs to the next row.
         discriminators[rows] = uleb(&p, end, &ok);
         if (!ok) return GIVE_UP;
+        discriminated = 1;
         p = next;
         continue;
       } else if (kind == DW_LNE_define_file) {
@@ -172,6 +176,8 @@ __attribute__((export_name("run"))) int run(
     }
     payload[2 * rows] = ((file & 0xffff) << 16) | (column & 0xffff);
     payload[2 * rows + 1] = line;
+    if (!discriminated && !zeroed) discriminators[rows] = 0;
+    discriminated = 0;
     if (rows == sequenceStart) sequenceLow = address;
     rows++;
     if (endsSequence) {

@@ -637,8 +637,10 @@ __attribute__((export_name("walk"))) int walk(Frame *f) {
       self = (i32)count++;
       ((u32 *)f->dieOffsets)[self] = dieOffset;
       ((i32 *)f->parents)[self] = enclosing[depth];
-      if (plan->flags & PLAN_INLINED) ((u8 *)f->isInlined)[self] = 1;
-      if (plan->flags & PLAN_NAMES_ITSELF) ((u8 *)f->namesItself)[self] = 1;
+      // Every field of the entry is written, absent ones as 0: the memory may hold an earlier
+      // run's entries (a kernel's scratch memory), and in fresh memory these pages are written anyway.
+      ((u8 *)f->isInlined)[self] = (plan->flags & PLAN_INLINED) ? 1 : 0;
+      ((u8 *)f->namesItself)[self] = (plan->flags & PLAN_NAMES_ITSELF) ? 1 : 0;
       i32 mask = plan->mask;
       i32 originKind = plan->kinds & 15, specificationKind = (plan->kinds >> 4) & 15;
       i32 lowKind = (plan->kinds >> 8) & 15, highKind = (plan->kinds >> 12) & 15;
@@ -647,10 +649,14 @@ __attribute__((export_name("walk"))) int walk(Frame *f) {
       ((double *)f->specifications)[self] = specificationKind == KIND_REF_IN_UNIT ? unitOffset + values[SLOT_SPECIFICATION]
           : specificationKind == KIND_REF_IN_INFO ? values[SLOT_SPECIFICATION] : -1;
       // As the Uint32Array stores of JavaScript: modulo 2^32 (values here are exact integers).
-      if (mask & (1 << SLOT_CALL_FILE)) ((u32 *)f->callFiles)[self] = toUint32(values[SLOT_CALL_FILE]);
-      if (mask & (1 << SLOT_CALL_LINE)) ((u32 *)f->callLines)[self] = toUint32(values[SLOT_CALL_LINE]);
-      if (mask & (1 << SLOT_CALL_COLUMN)) ((u32 *)f->callColumns)[self] = toUint32(values[SLOT_CALL_COLUMN]);
-      if (mask & (1 << SLOT_DISCRIMINATOR)) ((u32 *)f->callDiscriminators)[self] = toUint32(values[SLOT_DISCRIMINATOR]);
+      ((u32 *)f->callFiles)[self] = (mask & (1 << SLOT_CALL_FILE)) ? toUint32(values[SLOT_CALL_FILE]) : 0;
+      ((u32 *)f->callLines)[self] = (mask & (1 << SLOT_CALL_LINE)) ? toUint32(values[SLOT_CALL_LINE]) : 0;
+      ((u32 *)f->callColumns)[self] = (mask & (1 << SLOT_CALL_COLUMN)) ? toUint32(values[SLOT_CALL_COLUMN]) : 0;
+      ((u32 *)f->callDiscriminators)[self] = (mask & (1 << SLOT_DISCRIMINATOR)) ? toUint32(values[SLOT_DISCRIMINATOR]) : 0;
+      ((u16 *)f->nameForms)[self] = 0;
+      ((u32 *)f->nameValues)[self] = 0;
+      ((u16 *)f->linkageForms)[self] = 0;
+      ((u32 *)f->linkageValues)[self] = 0;
       if (mask & (1 << SLOT_NAME)) {
         double value = values[SLOT_NAME];
         ((u16 *)f->nameForms)[self] = value <= 4294967295.0 && plan->nameForm < NAME_UNREAD ? plan->nameForm : NAME_UNREAD;

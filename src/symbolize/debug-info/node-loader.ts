@@ -32,7 +32,9 @@ export function debugPathFromEnv(env: Record<string, string | undefined> = proce
 /**
  * A whole file, read into a kernel arena (dwarf/kernel-module.ts) so that the DWARF kernels read
  * its sections where they are; files whose size is not known up front (pipes) as
- * `readFileSync` reads them. Throws what `readFileSync` throws.
+ * `readFileSync` reads them. Throws what `readFileSync` throws. For a CLI's one module: an arena
+ * reserves gigabytes of address space, which a host process loading many modules (the register
+ * hook) should not spend, so the loaders here read plainly.
  */
 export function readFileForKernels(path: string): Uint8Array {
   const fd = openSync(path, 'r');
@@ -59,7 +61,7 @@ export function nodeSyncLoader(location: string, context: LoadContext): LoadOutc
   try {
     // A module names its own debug file: never read a device or a FIFO it points at.
     if (!statSync(path).isFile()) return { error: 'not a regular file' };
-    return readFileForKernels(path);
+    return readFileSync(path);
   } catch (error) {
     return { error: fsError(error) };
   }
