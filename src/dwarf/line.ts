@@ -3,6 +3,7 @@ import { BucketIndex } from './bucket-index.js';
 import * as C from './constants.js';
 import { readForm, lastForm, type FormContext } from './forms.js';
 import { decodeInKernel, KERNEL_MIN_PROGRAM } from './line-kernel.js';
+import { inKernelArena } from './kernel-module.js';
 
 export interface LineFile {
   name: string;
@@ -216,7 +217,11 @@ export function readLineTable(section: Uint8Array, offset: number, addressSize: 
   }
   cursor.pos = programStart;
   const params = { minInstLength, lineBase, lineRange, opcodeBase, standardLengths };
-  const decoded = end - programStart >= kernelMinProgram ? decodeInKernel(section, programStart, end, params) : null;
+  // In a kernel arena a program of any size is the kernel's: its rows stay there, and the many
+  // small programs of a module (libc's units) would otherwise each run the JavaScript decoder
+  // before V8 has optimized it.
+  const useKernel = end - programStart >= kernelMinProgram || (kernelMinProgram !== Infinity && inKernelArena(section));
+  const decoded = useKernel ? decodeInKernel(section, programStart, end, params) : null;
   if (decoded !== null) {
     table.decodedBy = 'kernel';
     table.rowCount = decoded.rowCount;

@@ -114,10 +114,15 @@ export function walkInKernel(input: KernelWalkInput): KernelWalk | KernelOverBud
   if (input.addrBase > 0xffffffff || !(input.baseAddress === -1 || Number.isSafeInteger(input.baseAddress))) return null;
   // Every DIE takes at least one byte: room for that many subroutines, and as deep a nesting.
   const capacity = length + 1;
-  // Each claimed range adds at most two entries to the map, and the budget bounds the ranges.
-  const entries = 2 * (input.rangeBudget + 1);
+  // Each claimed range adds at most two entries to the map, and the budget bounds the ranges;
+  // real units stay far below (sqlite3's: 30,000 entries for 895 KB of DIEs), and a unit that
+  // does not (the kernel runs out of blocks) is left to JavaScript. Sized by the unit, a small
+  // unit's map takes a page or two of memory, not the module's worth of address space.
+  const entries = Math.min(2 * (input.rangeBudget + 1), (length >> 2) + 1024);
   const poolBlocks = Math.ceil(entries / (BLOCK / 2)) + 2;
-  const buckets = Math.min(MAX_BUCKETS, 2 * entries + 16) + 2;
+  // The flattened map holds what the blocks can.
+  const mapCapacity = poolBlocks * BLOCK;
+  const buckets = Math.min(MAX_BUCKETS, 2 * mapCapacity + 16) + 2;
   // One list at a time: an entry adding a range takes at least 2 bytes of .debug_rnglists, 8 of .debug_ranges.
   const rangePairs = (input.ranges.length >> 3) + (input.rnglists.length >> 1) + 1;
 
@@ -137,9 +142,9 @@ export function walkInKernel(input: KernelWalkInput): KernelWalk | KernelOverBud
   const poolAt = layout.place(poolBlocks * BLOCK * ENTRY_BYTES);
   const directoryAt = layout.place(4 * poolBlocks);
   const sizesAt = layout.place(4 * poolBlocks);
-  const keysAt = layout.place(8 * entries);
-  const highsAt = layout.place(8 * entries);
-  const ownersAt = layout.place(4 * entries);
+  const keysAt = layout.place(8 * mapCapacity);
+  const highsAt = layout.place(8 * mapCapacity);
+  const ownersAt = layout.place(4 * mapCapacity);
   const startsAt = layout.place(4 * buckets);
   const rangePairsAt = layout.place(16 * rangePairs);
   // Outside an arena, a run copies the unit's DIEs and the address and range sections into a

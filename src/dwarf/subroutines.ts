@@ -176,6 +176,8 @@ class Walk {
   run(): RangeMap {
     this.info.abbrevs(this.unit);
     this.info.unitRoot(this.unit);
+    // Small units stay with JavaScript even in a kernel arena: a kernel run's arrays and map touch
+    // ~15 fresh pages, more than a small unit's walk costs in JavaScript (measured on libc's units).
     const walked = this.unit.end - this.unit.firstDieOffset >= kernelMinUnit ? this.walkInKernel() : null;
     if (walked !== null) {
       this.walkedBy = 'kernel';
