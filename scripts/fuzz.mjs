@@ -46,7 +46,13 @@ async function loadEngine(buildDir) {
   if (!existsSync(file)) {
     throw new Error(`${file} not found: build the test tree first (node scripts/build.mjs test)`);
   }
-  return import(pathToFileURL(file).href);
+  const engine = await import(pathToFileURL(file).href);
+  if (process.env.CROSSTRACE_FUZZ_KERNELS === '1') {
+    // The WebAssembly kernels for every line program and unit, not only large ones (the fixtures' are small).
+    (await import(pathToFileURL(join(buildDir, 'src/dwarf/line.js')).href)).setKernelMinProgram(0);
+    (await import(pathToFileURL(join(buildDir, 'src/dwarf/subroutines.js')).href)).setKernelMinUnit(0);
+  }
+  return engine;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -215,6 +221,7 @@ function usage(error) {
    or: node scripts/fuzz.mjs --file INPUT.wasm [--guard]   (addresses from INPUT.json when present;
                                                          --guard: in a worker with the time/heap limits)
    or: node scripts/fuzz.mjs --crafted [--crafted-size BYTES] [--hang-ms MS] [--slow-ms MS]
+CROSSTRACE_FUZZ_KERNELS=1 runs every line program and unit through the WebAssembly kernels.
 Build first: node scripts/build.mjs test`;
   if (error) console.error(`fuzz: ${error}\n${text}`);
   else console.log(text);

@@ -12,6 +12,8 @@ import { relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { WasmModule } from '../src/wasm/module.js';
 import { allFixtures, repoRoot } from './support/fixtures.js';
+import { setKernelMinProgram } from '../src/dwarf/line.js';
+import { setKernelMinUnit } from '../src/dwarf/subroutines.js';
 import {
   encodeModule, exercise, generateInput, loadCorpus, rustDemanglerWorks, splitModule, toBase64,
   type Corpus, type FuzzInput, type RunResult,
@@ -145,4 +147,35 @@ test(`short fuzz run: ${INPUTS} inputs, seed ${SEED}`, { timeout: 300_000 }, (t)
     assert.ok((typed['module:WasmFormatError'] ?? 0) > 0, 'no module was rejected with WasmFormatError');
     // DWARF damage no longer escapes as DwarfFormatError: it degrades into diagnostics (above).
   }
+});
+
+// The fixtures' units are below the sizes from which the WebAssembly kernels decode line programs
+// and walk units (src/dwarf/line-kernel.ts, subroutine-kernel.ts): here they do it for every unit,
+// in their scratch memory, under the same invariants.
+test(`short fuzz run through the WebAssembly kernels: ${Math.ceil(INPUTS / 3)} inputs, seed ${SEED + 1}`, { timeout: 300_000 }, (t) => {
+  const c = corpus();
+  const rustCanary = rustDemanglerWorks();
+  const program = setKernelMinProgram(0);
+  const unit = setKernelMinUnit(0);
+  const findings: string[] = [];
+  let reachedDwarf = 0;
+  let frames = 0;
+  try {
+    for (let i = 0; i < Math.ceil(INPUTS / 3); i++) {
+      const input = generateInput(c, SEED + 1, i);
+      const result = exercise(input.bytes, input.addresses, { sweep: true, maxSweepUnits: 16, rustCanary });
+      if (result.reachedDwarf) reachedDwarf++;
+      frames += result.frames;
+      if (result.finding) {
+        findings.push(`iteration ${input.iteration}: ${result.finding.signature}\n  ${result.finding.stack.split('\n').slice(0, 6).join('\n  ')}`);
+      }
+    }
+  } finally {
+    setKernelMinProgram(program);
+    setKernelMinUnit(unit);
+  }
+  t.diagnostic(`reached DWARF parsing: ${reachedDwarf}; frames ${frames}`);
+  assert.deepEqual(findings, [], `rerun: the kernels forced, node scripts/fuzz.mjs --seed ${SEED + 1} --replay N`);
+  assert.ok(reachedDwarf > INPUTS / 6, `only ${reachedDwarf} inputs reached the DWARF reader`);
+  assert.ok(frames > 0);
 });

@@ -261,7 +261,7 @@ class Walk {
       let byte = 0x80;
       while (byte >= 0x80 && pos < end) {
         byte = bytes[pos++];
-        code += (byte & 0x7f) * scale;
+        if (byte & 0x7f) code += (byte & 0x7f) * scale;
         scale *= 128;
       }
       if (byte >= 0x80) {
@@ -290,7 +290,8 @@ class Walk {
           // Location expressions are the usual variable-size attribute, and short.
           else if (op === OP_SKIP_BLOCK_LEB && pos < end && bytes[pos] < 0x80) pos += 1 + bytes[pos];
           else pos = skipRarely(op, bytes, pos, end);
-          if (pos > end) pos = -1;
+          // `!(pos <= end)`: a NaN position (see skipRarely) counts as past the end too.
+          if (!(pos <= end)) pos = -1;
         }
         if (pos < 0) pos = this.skipGenerically(plan, start);
       }
@@ -355,7 +356,7 @@ class Walk {
         default:
           pos = readRarely(ops![k], bytes, pos, end, values, slot);
       }
-      if (pos > end) pos = -1;
+      if (!(pos <= end)) pos = -1;
     }
     let layout = plan.layout;
     if (pos < 0) {
@@ -461,10 +462,11 @@ function skipRarely(op: number, bytes: Uint8Array, pos: number, end: number): nu
       let byte = 0x80;
       while (byte >= 0x80 && pos < end) {
         byte = bytes[pos++];
-        length += (byte & 0x7f) * scale;
+        if (byte & 0x7f) length += (byte & 0x7f) * scale;
         scale *= 128;
       }
-      return byte < 0x80 ? pos + length : end + 1;
+      // A length past the data (Infinity too, from a huge encoding) is damage.
+      return byte < 0x80 && length <= end - pos ? pos + length : end + 1;
     }
     case OP_SKIP_BLOCK1:
       return pos < end ? pos + 1 + bytes[pos] : end + 1;
@@ -502,7 +504,7 @@ function readRarely(op: number, bytes: Uint8Array, pos: number, end: number, val
       do {
         if (pos >= end) return end + 1;
         byte = bytes[pos++];
-        value += (byte & 0x7f) * scale;
+        if (byte & 0x7f) value += (byte & 0x7f) * scale;
         scale *= 128;
       } while (byte >= 0x80);
       if (op === OP_READ_SLEB && byte & 0x40) value -= scale;

@@ -25,7 +25,8 @@ class Reader {
     let scale = 1;
     for (let i = 0; i < 10; i++) {
       const byte = this.u8();
-      result += (byte & 0x7f) * scale;
+      // Zero groups add nothing: padded encodings longer than a double's range stay exact, not NaN.
+      if (byte & 0x7f) result += (byte & 0x7f) * scale;
       if (byte < 0x80) return result;
       scale *= 128;
     }

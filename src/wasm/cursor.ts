@@ -111,7 +111,9 @@ export class Cursor {
     for (;;) {
       if (p >= end) this.fail('unterminated LEB128', this.pos);
       const byte = b[p++];
-      result += (byte & 0x7f) * scale;
+      // Zero groups add nothing: padded encodings longer than a double's range stay exact (LLVM
+      // reads them), where Infinity × 0 would make NaN.
+      if (byte & 0x7f) result += (byte & 0x7f) * scale;
       scale *= 128;
       if (byte < 0x80) break;
     }
@@ -144,7 +146,9 @@ export class Cursor {
     do {
       if (this.pos >= this.end) this.fail('unterminated LEB128', start);
       byte = b[this.pos++];
-      result += (byte & 0x7f) * scale;
+      // Zero groups add nothing: padded encodings longer than a double's range stay exact (LLVM
+      // reads them), where Infinity × 0 would make NaN.
+      if (byte & 0x7f) result += (byte & 0x7f) * scale;
       scale *= 128;
     } while (byte >= 0x80);
     if (byte & 0x40) result -= scale;
