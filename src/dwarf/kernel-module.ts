@@ -178,11 +178,13 @@ export function bytesInKernelArena(length: number): Uint8Array {
 }
 
 /**
- * Address space an arena reserves per byte of module: the subroutine walk takes up to ~220 bytes
- * per byte of DIEs and the line kernel ~45 per byte of program (both upper bounds, rarely
- * touched), and DWARF is a part of the module.
+ * Address space an arena reserves per byte of module: the subroutine walk lays out ~100 bytes per
+ * byte of DIEs and the line kernel ~45 per byte of program (upper bounds, mostly never touched),
+ * and those sections are a part of the module (in sqlite3's, half). A unit that finds the arena
+ * full runs in the kernel's scratch memory instead. (V8 counts the whole memory as external
+ * memory and collects garbage once when it is made: ~3 ms, whatever its size.)
  */
-const ARENA_PER_MODULE_BYTE = 256;
+const ARENA_PER_MODULE_BYTE = 96;
 const ARENA_MIN = 64 << 20;
 
 /** Base64 to bytes without Node's Buffer, so the reader runs in browsers too. */
