@@ -1,6 +1,6 @@
 /**
  * The WebAssembly kernels' common ground: compiling one (its bytes are embedded as base64 by
- * scripts/build-kernels.sh) and giving each run a memory of its own.
+ * scripts/build-kernels.sh) and giving each run a region of memory to work in.
  *
  * A kernel works on a memory its caller lays out: the first KERNEL_STACK bytes are the kernel's
  * stack, the rest the caller's inputs and the kernel's outputs. In an arena the outputs stay
@@ -10,8 +10,7 @@
  *
  * A reader that holds a whole module can put its bytes in a kernel arena (`bytesInKernelArena`:
  * the CLI does): kernels then read the sections where they are and write their outputs after
- * them in the same memory, with one instance each, instead of copying their inputs into a memory
- * of their own for every run.
+ * them in the same memory, with one instance each, instead of copying their inputs.
  *
  * Elsewhere a kernel runs in a scratch memory of its own, reused by every run, and its caller
  * copies out what it keeps; callers use kernels there for large inputs only, where the copies
@@ -32,13 +31,13 @@ interface WebAssemblyApi {
 }
 
 /** Bytes at the start of a kernel's memory that are its stack (see scripts/build-kernels.sh). */
-export const KERNEL_STACK = 8192;
+const KERNEL_STACK = 8192;
 
 const PAGE = 65536;
 /** What each kernel module declares as its memory's minimum. */
 const MIN_PAGES = 2;
 /** A wasm32 memory's limit, less a page, so every offset fits 32 bits with room to spare. */
-export const MAX_KERNEL_MEMORY = 2 ** 32 - PAGE;
+const MAX_KERNEL_MEMORY = 2 ** 32 - PAGE;
 
 /** Where a kernel runs: its exports, the memory's buffer, and where the caller's region starts. */
 export interface KernelRun {
