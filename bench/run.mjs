@@ -113,19 +113,11 @@ function compareOutputs(reference, ours) {
   return { identical: other === 0, nameSection, other };
 }
 
-async function warmLookups(wasm, addressFile) {
-  const { WasmSymbolizer } = await import(pathToFileURL(join(root, 'dist', 'esm', 'index.js')).href);
-  const list = readFileSync(addressFile, 'utf8').trim().split('\n').map(Number);
-  const symbolizer = new WasmSymbolizer(readFileSync(wasm));
-  for (const a of list) symbolizer.symbolizeCodeOffset(a);
-  let best = 0;
-  for (let r = 0; r < 5; r++) {
-    const start = process.hrtime.bigint();
-    for (let k = 0; k < 5; k++) for (const a of list) symbolizer.symbolizeCodeOffset(a);
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    best = Math.max(best, (list.length * 5) / seconds);
-  }
-  return best;
+/** Addresses per second of in-process warm lookups (bench/warm-lookups.mjs, in a process of its own). */
+function warmLookups(wasm, addressFile) {
+  const result = spawnSync(process.execPath, [join(root, 'bench', 'warm-lookups.mjs'), wasm, addressFile], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`warm lookups failed: ${result.stderr}`);
+  return Number(result.stdout.trim());
 }
 
 const wasm = sqliteModule();
@@ -151,7 +143,7 @@ for (let r = 0; r < RUNS * 2; r++) {
   coldOurs.push(measure(crosstrace, one).seconds);
 }
 const nodeAlone = median(Array.from({ length: RUNS }, () => measure([process.execPath, '-e', '0']).seconds));
-const warm = await warmLookups(wasm, addressFile);
+const warm = warmLookups(wasm, addressFile);
 
 const wall = (xs) => median(xs.map((x) => x.seconds));
 const peak = (xs) => Math.max(...xs.map((x) => x.rss));

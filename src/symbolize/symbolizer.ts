@@ -247,6 +247,7 @@ export class WasmSymbolizer {
       if (++this.cachedAnswers > MAX_CACHED_ANSWERS) {
         this.answerCaches.clear();
         this.lastCache = null;
+        this.previousCache = null;
         this.cachedAnswers = 0;
       }
       cache.set(leaf, row, frames);
@@ -336,8 +337,24 @@ export class WasmSymbolizer {
   private lastTables: VariantTables | null = null;
   private cachedAnswers = 0;
 
-  /** Consecutive lookups mostly stay in one unit: keep its tables at hand. */
+  // The unit selected before the last one, as `selectUnit` left it.
+  private previousUnit: Unit | null = null;
+  private previousVariant = -1;
+  private previousLineTable: LineTable | null = null;
+  private previousIndex: SubroutineIndex | null = null;
+  private previousCompDir = '';
+  private previousCache: AnswerCache | null = null;
+  private previousTables: VariantTables | null = null;
+
+  /**
+   * Consecutive lookups mostly stay in one unit: keep its tables at hand. The unit before it is
+   * kept too: addresses in a module with one large unit and many small ones (libc's) go back and
+   * forth between the large one and another, and selecting a unit again costs several lookups'
+   * worth of map reads.
+   */
   private selectUnit(dwarf: DwarfContext, unit: Unit, variant: number): void {
+    if (unit === this.lastUnit && variant === this.lastVariant) return;
+    this.swapSelections();
     if (unit === this.lastUnit && variant === this.lastVariant) return;
     this.lastUnit = unit;
     this.lastVariant = variant;
@@ -346,6 +363,30 @@ export class WasmSymbolizer {
     this.lastCompDir = dwarf.compDir(unit);
     this.lastCache = null;
     this.lastTables = this.lastIndex ? this.tablesFor(dwarf, unit, this.lastIndex, variant) : null;
+  }
+
+  private swapSelections(): void {
+    const unit = this.lastUnit;
+    const variant = this.lastVariant;
+    const lineTable = this.lastLineTable;
+    const index = this.lastIndex;
+    const compDir = this.lastCompDir;
+    const cache = this.lastCache;
+    const tables = this.lastTables;
+    this.lastUnit = this.previousUnit;
+    this.lastVariant = this.previousVariant;
+    this.lastLineTable = this.previousLineTable;
+    this.lastIndex = this.previousIndex;
+    this.lastCompDir = this.previousCompDir;
+    this.lastCache = this.previousCache;
+    this.lastTables = this.previousTables;
+    this.previousUnit = unit;
+    this.previousVariant = variant;
+    this.previousLineTable = lineTable;
+    this.previousIndex = index;
+    this.previousCompDir = compDir;
+    this.previousCache = cache;
+    this.previousTables = tables;
   }
 
   private tablesFor(dwarf: DwarfContext, unit: Unit, index: SubroutineIndex, variant: number): VariantTables {
