@@ -227,13 +227,13 @@ export class WasmSymbolizer {
     if (!dwarf && this.locations) return this.locationFrames(this.locations, address, kind, wantDemangle);
     if (!dwarf || !unit) return this.nameSectionFrames(address, kind, wantDemangle);
     this.selectUnit(dwarf, unit, variantOf(inlines, kind, wantDemangle));
-    const lineTable = this.lastLineTable;
-    const index = this.lastIndex;
+    const lineTable = this.selected.lineTable;
+    const index = this.selected.index;
     const leaf = index ? index.find(address) : -1;
     const row = lineTable ? lineTable.lookup(address) : -1;
     // Everything below depends only on (unit, leaf, row): share the answer between addresses.
     const remember = options.remember ?? true;
-    const cache = remember ? (this.lastCache ??= this.answerCache(unit, this.lastVariant, lineTable ? lineTable.rowCount : 0)) : null;
+    const cache = remember ? (this.selected.cache ??= this.answerCache(unit, this.selected.variant, lineTable ? lineTable.rowCount : 0)) : null;
     let frames = cache ? cache.get(leaf, row) : undefined;
     if (frames === undefined) {
       const built = this.dwarfFrames(dwarf, unit, leaf, row, inlines, kind, wantDemangle);
@@ -246,8 +246,8 @@ export class WasmSymbolizer {
       if (!cache) return frames;
       if (++this.cachedAnswers > MAX_CACHED_ANSWERS) {
         this.answerCaches.clear();
-        this.lastCache = null;
-        this.previousCache = null;
+        this.selected.cache = null;
+        this.previous.cache = null;
         this.cachedAnswers = 0;
       }
       cache.set(leaf, row, frames);
@@ -271,14 +271,14 @@ export class WasmSymbolizer {
     let leaf = -1;
     if (unit) {
       this.selectUnit(dwarf, unit, variantOf(inlines, kind, options.demangle ?? true));
-      if (this.lastIndex === null) return false;
-      leaf = this.lastIndex.find(address);
+      if (this.selected.index === null) return false;
+      leaf = this.selected.index.find(address);
     }
     // Both rare cases through one call: code outside every unit comes often enough for V8 to
     // see this call before optimizing, and the other must not meet it unseen.
     if (leaf < 0) return this.locateByName(address, unit !== null, options, out);
-    const index = this.lastIndex!;
-    const tables = this.lastTables!;
+    const index = this.selected.index!;
+    const tables = this.selected.tables!;
     const names = tables.names;
     if (kind !== 'none') {
       let named = tables.outermostNamed[leaf];
@@ -289,13 +289,13 @@ export class WasmSymbolizer {
       }
       if (named === UNNAMED) return false;
     }
-    const lineTable = this.lastLineTable;
+    const lineTable = this.selected.lineTable;
     out.index = index;
     out.leaf = leaf;
     out.inlines = inlines;
     out.lineTable = lineTable;
     out.row = lineTable ? lineTable.lookup(address) : -1;
-    out.compDir = this.lastCompDir;
+    out.compDir = this.selected.compDir;
     out.names = names;
     return true;
   }
@@ -306,13 +306,13 @@ export class WasmSymbolizer {
    * unit's line table when a unit covers the code (`inUnit`, the unit `selectUnit` chose).
    */
   private locateByName(address: CodeOffset, inUnit: boolean, options: LookupOptions, out: LocatedAddress): boolean {
-    const lineTable = inUnit ? this.lastLineTable : null;
+    const lineTable = inUnit ? this.selected.lineTable : null;
     out.index = null;
     out.leaf = -1;
     out.lineTable = lineTable;
     out.row = lineTable ? lineTable.lookup(address) : -1;
-    out.compDir = inUnit ? this.lastCompDir : '';
-    out.names = inUnit ? this.lastTables!.names : null;
+    out.compDir = inUnit ? this.selected.compDir : '';
+    out.names = inUnit ? this.selected.tables!.names : null;
     out.functionIndex = -1;
     out.sectionName = '';
     if (options.functionNames === 'none') return true;
@@ -327,66 +327,30 @@ export class WasmSymbolizer {
 
   private readonly answerCaches = new Map<Unit, AnswerCache[]>();
   private readonly variantTables = new Map<SubroutineIndex, VariantTables[]>();
-  private lastUnit: Unit | null = null;
-  private lastVariant = -1;
-  private lastLineTable: LineTable | null = null;
-  private lastIndex: SubroutineIndex | null = null;
-  private lastCompDir = '';
-  private lastCache: AnswerCache | null = null;
-  /** Null when the unit has no subroutine index. */
-  private lastTables: VariantTables | null = null;
+  /** The unit selected last (consecutive lookups mostly stay in one), and the one before it. */
+  private selected = new UnitSelection();
+  private previous = new UnitSelection();
   private cachedAnswers = 0;
 
-  // The unit selected before the last one, as `selectUnit` left it.
-  private previousUnit: Unit | null = null;
-  private previousVariant = -1;
-  private previousLineTable: LineTable | null = null;
-  private previousIndex: SubroutineIndex | null = null;
-  private previousCompDir = '';
-  private previousCache: AnswerCache | null = null;
-  private previousTables: VariantTables | null = null;
-
   /**
-   * Consecutive lookups mostly stay in one unit: keep its tables at hand. The unit before it is
-   * kept too: addresses in a module with one large unit and many small ones (libc's) go back and
-   * forth between the large one and another, and selecting a unit again costs several lookups'
-   * worth of map reads.
+   * Makes `unit`'s tables under `variant` the selected ones. The unit selected before is kept
+   * too: random addresses in a module with one large unit and many small ones (libc's) go back
+   * and forth between the large one and another, and selecting a unit again costs several
+   * lookups' worth of map reads.
    */
   private selectUnit(dwarf: DwarfContext, unit: Unit, variant: number): void {
-    if (unit === this.lastUnit && variant === this.lastVariant) return;
-    this.swapSelections();
-    if (unit === this.lastUnit && variant === this.lastVariant) return;
-    this.lastUnit = unit;
-    this.lastVariant = variant;
-    this.lastLineTable = dwarf.lineTable(unit);
-    this.lastIndex = dwarf.subroutines(unit);
-    this.lastCompDir = dwarf.compDir(unit);
-    this.lastCache = null;
-    this.lastTables = this.lastIndex ? this.tablesFor(dwarf, unit, this.lastIndex, variant) : null;
-  }
-
-  private swapSelections(): void {
-    const unit = this.lastUnit;
-    const variant = this.lastVariant;
-    const lineTable = this.lastLineTable;
-    const index = this.lastIndex;
-    const compDir = this.lastCompDir;
-    const cache = this.lastCache;
-    const tables = this.lastTables;
-    this.lastUnit = this.previousUnit;
-    this.lastVariant = this.previousVariant;
-    this.lastLineTable = this.previousLineTable;
-    this.lastIndex = this.previousIndex;
-    this.lastCompDir = this.previousCompDir;
-    this.lastCache = this.previousCache;
-    this.lastTables = this.previousTables;
-    this.previousUnit = unit;
-    this.previousVariant = variant;
-    this.previousLineTable = lineTable;
-    this.previousIndex = index;
-    this.previousCompDir = compDir;
-    this.previousCache = cache;
-    this.previousTables = tables;
+    if (unit === this.selected.unit && variant === this.selected.variant) return;
+    const next = this.previous;
+    this.previous = this.selected;
+    this.selected = next;
+    if (unit === next.unit && variant === next.variant) return;
+    next.unit = unit;
+    next.variant = variant;
+    next.lineTable = dwarf.lineTable(unit);
+    next.index = dwarf.subroutines(unit);
+    next.compDir = dwarf.compDir(unit);
+    next.cache = null;
+    next.tables = next.index ? this.tablesFor(dwarf, unit, next.index, variant) : null;
   }
 
   private tablesFor(dwarf: DwarfContext, unit: Unit, index: SubroutineIndex, variant: number): VariantTables {
@@ -421,9 +385,9 @@ export class WasmSymbolizer {
     dwarf: DwarfContext, unit: Unit, leaf: number, row: number,
     inlines: boolean, kind: FunctionNameKind, wantDemangle: boolean,
   ): SourceFrame[] {
-    const lineTable = this.lastLineTable;
-    const index = this.lastIndex;
-    const rowFile = lineTable && row >= 0 ? lineTable.filePath(lineTable.fileIndex(row), this.lastCompDir) : null;
+    const lineTable = this.selected.lineTable;
+    const index = this.selected.index;
+    const rowFile = lineTable && row >= 0 ? lineTable.filePath(lineTable.fileIndex(row), this.selected.compDir) : null;
     const frame = emptyFrame();
     if (rowFile !== null) {
       frame.file = rowFile;
@@ -432,7 +396,7 @@ export class WasmSymbolizer {
       frame.discriminator = lineTable!.discriminators[row];
     }
     if (!index || leaf < 0) return rowFile === null ? [] : [frame];
-    const subroutine = this.lastTables!.answers[leaf] ?? this.subroutineAnswer(dwarf, unit, index, leaf, inlines, kind, wantDemangle);
+    const subroutine = this.selected.tables!.answers[leaf] ?? this.subroutineAnswer(dwarf, unit, index, leaf, inlines, kind, wantDemangle);
     frame.function = subroutine.function;
     frame.linkageName = subroutine.linkageName;
     frame.startFile = subroutine.startFile;
@@ -454,13 +418,13 @@ export class WasmSymbolizer {
     dwarf: DwarfContext, unit: Unit, index: SubroutineIndex, leaf: number,
     inlines: boolean, kind: FunctionNameKind, wantDemangle: boolean,
   ): SubroutineAnswer {
-    const compDir = this.lastCompDir;
-    const lineTable = this.lastLineTable;
+    const compDir = this.selected.compDir;
+    const lineTable = this.selected.lineTable;
     const callers: SourceFrame[] = [];
     const leafFrame = this.namedFrame(dwarf, unit, index, leaf, kind, wantDemangle);
     let outermostNamed = leafFrame.function !== null;
     if (inlines) {
-      const shared = this.lastTables!.callerFrames;
+      const shared = this.selected.tables!.callerFrames;
       for (let child = leaf; index.isInlined[child] && index.parents[child] >= 0; child = index.parents[child]) {
         let frame = shared[child];
         if (frame === undefined) {
@@ -486,7 +450,7 @@ export class WasmSymbolizer {
       callers: callers.length === 0 ? NO_CALLERS : callers.slice(),
       namedByAddress: !outermostNamed && kind !== 'none',
     };
-    this.lastTables!.answers[leaf] = answer;
+    this.selected.tables!.answers[leaf] = answer;
     return answer;
   }
 
@@ -564,6 +528,18 @@ export class WasmSymbolizer {
  * Answers keyed by (leaf DIE, line row). Almost every row lies in one leaf, so the common case
  * is an array slot indexed by row; the rare second leaf for a row goes to a map.
  */
+/** One selected unit's tables under one set of lookup options (`WasmSymbolizer.selectUnit`). */
+class UnitSelection {
+  unit: Unit | null = null;
+  variant = -1;
+  lineTable: LineTable | null = null;
+  index: SubroutineIndex | null = null;
+  compDir = '';
+  cache: AnswerCache | null = null;
+  /** Null when the unit has no subroutine index. */
+  tables: VariantTables | null = null;
+}
+
 class AnswerCache {
   private readonly byRow: (readonly SourceFrame[] | undefined)[];
   private readonly leafOfRow: Int32Array;

@@ -21,9 +21,10 @@ typedef unsigned long long u64;
 #define DW_LNE_define_file 3
 #define DW_LNE_set_discriminator 4
 
-// An unsigned LEB128 of at most 4 bytes (28 bits: all a wasm32 producer needs), or GIVE_UP
-// through `*ok`. Values are exact, so the JavaScript decoder's doubles agree with them.
-static inline u32 uleb(const unsigned char **at, const unsigned char *end, int *ok) {
+// A LEB128 of at most 4 bytes (28 bits: all a wasm32 producer needs), sign-extended when
+// `isSigned`, or GIVE_UP through `*ok`. Values are exact, so the JavaScript decoder's doubles
+// agree with them.
+static inline u32 leb(const unsigned char **at, const unsigned char *end, int *ok, int isSigned) {
   const unsigned char *p = *at;
   u32 value = 0;
   for (u32 shift = 0; shift < 28; shift += 7) {
@@ -32,30 +33,20 @@ static inline u32 uleb(const unsigned char **at, const unsigned char *end, int *
     value |= (byte & 0x7f) << shift;
     if (byte < 0x80) {
       *at = p;
-      return value;
+      u32 unused = 32 - (shift + 7);
+      return isSigned ? (u32)((int)(value << unused) >> unused) : value;
     }
   }
   *ok = 0;
   return 0;
 }
 
-// A signed LEB128 of at most 4 bytes.
+static inline u32 uleb(const unsigned char **at, const unsigned char *end, int *ok) {
+  return leb(at, end, ok, 0);
+}
+
 static inline int sleb(const unsigned char **at, const unsigned char *end, int *ok) {
-  const unsigned char *p = *at;
-  u32 value = 0;
-  for (u32 shift = 0; shift < 28; shift += 7) {
-    if (p >= end) break;
-    u32 byte = *p++;
-    value |= (byte & 0x7f) << shift;
-    if (byte < 0x80) {
-      *at = p;
-      u32 bits = shift + 7;
-      // Sign-extend from `bits`.
-      return (int)(value << (32 - bits)) >> (32 - bits);
-    }
-  }
-  *ok = 0;
-  return 0;
+  return (int)leb(at, end, ok, 1);
 }
 
 // Steps over an unsigned LEB128 of any length (an operand whose value nothing uses).
