@@ -18,6 +18,8 @@
  * a memory cannot be had, the JavaScript code a kernel stands in for does the work.
  */
 
+import { bytesFromBase64 } from '../wasm/base64.js';
+
 // The project's type libraries (ES2022, Node 20) do not describe the WebAssembly global.
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
@@ -67,8 +69,9 @@ export class KernelModule {
   constructor(private readonly base64: string) {}
 
   /**
-   * A run with a zeroed region of `bytes` bytes: in the arena that holds `input` if there is one
-   * (and it has room), else in the kernel's scratch memory. Null: the caller does the work.
+   * A run with a region of `bytes` bytes: in the arena that holds `input` if there is one (and it
+   * has room), else in the kernel's scratch memory (`KernelRun.scratch` says which). Null: the
+   * caller does the work.
    *
    * One scratch memory, not one per run: V8 reserves gigabytes of address space for every wasm
    * memory, and indexes that kept their own would exhaust it for the host program's modules
@@ -100,18 +103,17 @@ export class KernelModule {
     }
   }
 
-  compiled(): object | null {
+  private compiled(): object | null {
     if (this.module === undefined) {
       this.module = null;
       try {
-        if (wasmApi !== undefined) this.module = new wasmApi.Module(decodeBase64(this.base64));
+        if (wasmApi !== undefined) this.module = new wasmApi.Module(bytesFromBase64(this.base64));
       } catch {
         // JavaScript does the work.
       }
     }
     return this.module;
   }
-
 }
 
 const wasmApi = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
@@ -186,16 +188,8 @@ export function bytesInKernelArena(length: number): Uint8Array {
 const ARENA_PER_MODULE_BYTE = 96;
 const ARENA_MIN = 64 << 20;
 
-/** Base64 to bytes without Node's Buffer, so the reader runs in browsers too. */
-function decodeBase64(text: string): Uint8Array {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
-
 /** `offset` rounded up to a multiple of 8. */
-export function align8(offset: number): number {
+function align8(offset: number): number {
   return Math.ceil(offset / 8) * 8;
 }
 

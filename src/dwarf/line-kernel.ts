@@ -10,13 +10,14 @@
  * for row: test/line-kernel.test.ts) then decodes the whole program.
  *
  * In a kernel arena (the CLI's) rows stay where the kernel wrote them and the table's arrays are
- * views of them; elsewhere they are copied out of the kernel's scratch memory (kernel-module.ts).
- * Small programs are left to JavaScript, which decodes them quickly enough.
+ * views of them, and programs of every size go through the kernel (line.ts); elsewhere rows are
+ * copied out of the kernel's scratch memory (kernel-module.ts), and small programs are left to
+ * JavaScript, which decodes them quickly enough.
  */
 import { copyIn, inPlace, kept, KernelLayout, KernelModule } from './kernel-module.js';
 import { WASM_BASE64 } from './kernel/line-program.wasm.js';
 
-/** Programs shorter than this are decoded in JavaScript (cheap, and no memory per table). */
+/** Programs shorter than this are decoded in JavaScript outside an arena, where the kernel's rows are copied out. */
 export const KERNEL_MIN_PROGRAM = 1 << 16;
 
 export interface KernelParams {

@@ -17,11 +17,14 @@
 import { copyIn, inKernelArena, inPlace, kept, KernelLayout, KernelModule } from './kernel-module.js';
 import { WASM_BASE64 } from './kernel/subroutine-walk.wasm.js';
 
-/** Units with fewer DIE bytes than this are walked in JavaScript (cheap, and no memory per unit). */
+/**
+ * Units with fewer DIE bytes than this are walked in JavaScript: a kernel run lays out ~15 fresh
+ * pages of arrays and map, more than a small unit's walk costs there (measured on libc's units).
+ */
 export const KERNEL_MIN_UNIT = 1 << 16;
 
 /** Words per abbreviation code in `KernelWalkInput.plans` (the kernel's `Plan`). */
-export const PLAN_WORDS = 10;
+export const PLAN_WORDS = 9;
 
 export interface KernelWalkInput {
   /** `.debug_info`, and the unit's DIEs in it. */
@@ -118,7 +121,7 @@ export function walkInKernel(input: KernelWalkInput): KernelWalk | KernelOverBud
   // real units stay far below (sqlite3's: 30,000 entries for 895 KB of DIEs), and a unit that
   // does not (the kernel runs out of blocks) is left to JavaScript. Sized by the unit, a small
   // unit's map takes a page or two of memory, not the module's worth of address space.
-  const entries = Math.min(2 * (input.rangeBudget + 1), (length >> 2) + 1024);
+  const entries = Math.min(2 * (input.rangeBudget + 1), Math.floor(length / 4) + 1024);
   const poolBlocks = Math.ceil(entries / (BLOCK / 2)) + 2;
   // The flattened map holds what the blocks can.
   const mapCapacity = poolBlocks * BLOCK;
@@ -147,13 +150,14 @@ export function walkInKernel(input: KernelWalkInput): KernelWalk | KernelOverBud
   const ownersAt = layout.place(4 * mapCapacity);
   const startsAt = layout.place(4 * buckets);
   const rangePairsAt = layout.place(16 * rangePairs);
-  // Outside an arena, a run copies the unit's DIEs and the address and range sections into a
-  // memory that its index then keeps: worth it, and bounded, only while those sections are not
-  // much larger than the unit (a module of many units would otherwise copy them once per unit).
-  const sections = input.addr.length + input.ranges.length + input.rnglists.length;
-  if (!inKernelArena(input.info) && sections > 2 * length) return null;
+  // Outside an arena a run copies the unit's DIEs and the address and range sections into the
+  // scratch memory: worth it only while those sections are not much larger than the unit (a
+  // module of many units would otherwise copy them once per unit).
+  const copyTooLarge = input.addr.length + input.ranges.length + input.rnglists.length > 2 * length;
+  if (copyTooLarge && !inKernelArena(input.info)) return null;
   const run = kernel.instantiate(layout.size, input.info);
-  if (run === null || (run.buffer !== input.info.buffer && sections > 2 * length)) return null;
+  // (An arena without room left runs in scratch memory too.)
+  if (run === null || (copyTooLarge && run.scratch)) return null;
   const buffer = run.buffer;
   const at = (offset: number): number => run.base + offset;
   const heap = new Uint8Array(buffer);

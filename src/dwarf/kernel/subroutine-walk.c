@@ -64,8 +64,6 @@ typedef unsigned long long u64;
 #define SLOT_DISCRIMINATOR 8
 #define SLOT_NAME 9
 #define SLOT_LINKAGE 10
-#define SLOTS 11
-#define KIND_NONE 0
 #define KIND_REF_IN_UNIT 1
 #define KIND_REF_IN_INFO 2
 #define KIND_ADDRESS 3
@@ -87,7 +85,7 @@ typedef unsigned long long u64;
 // Entries per block of the address map (as range-map.ts: an insertion moves at most one block).
 #define BLOCK 512
 
-// A plan: 8 words per abbreviation code.
+// A plan: PLAN_WORDS (subroutine-kernel.ts) words per abbreviation code.
 typedef struct {
   i32 flags;
   i32 fixedSize;
@@ -98,7 +96,6 @@ typedef struct {
   i32 nameForm;
   i32 linkageForm;
   i32 rangesForm;
-  i32 unused;
 } Plan;
 
 // Where everything is: subroutine-kernel.ts writes this at offset 0.
@@ -367,15 +364,11 @@ static int claim(Map *m, double low, double high, u32 owner) {
   return set(m, low, high, owner);
 }
 
-// One decoded range list, as range pairs (bounded by the budget's worth of entries).
+// One decoded range list, as range pairs (room for as many as its section could hold).
 typedef struct {
   double *pairs;
   u32 count;
 } Ranges;
-
-static inline u32 u16le(const u8 *p) {
-  return (u32)p[0] | ((u32)p[1] << 8);
-}
 
 // A DWARF 2–4 .debug_ranges list (ranges.ts: readRangeList, 4-byte addresses); 0 when damaged.
 static int readRangeList(const Frame *f, double offset, double base, int hasBase, Ranges *out) {

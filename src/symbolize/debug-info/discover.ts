@@ -25,6 +25,7 @@ import {
   type SplitSections,
   type SplitUnitLookup,
 } from '../../dwarf/split.js';
+import { bytesFromBase64 } from '../../wasm/base64.js';
 import { WasmModule } from '../../wasm/module.js';
 import { SourceMapLocations } from '../source-map.js';
 import { WasmSymbolizer, type LocationSource } from '../symbolizer.js';
@@ -400,10 +401,7 @@ function readDataUrl(url: string): string | null {
   const body = url.slice(comma + 1);
   try {
     if (/;base64$/i.test(header)) {
-      const binary = atob(body);
-      const bytes = new Uint8Array(binary.length);
-      for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-      return decodeText(bytes);
+      return decodeText(bytesFromBase64(body));
     }
     return decodeURIComponent(body);
   } catch {

@@ -6,6 +6,7 @@
 import { closeSync, fstatSync, openSync, promises as fsPromises, readFileSync, readSync, statSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Cursor } from '../../wasm/cursor.js';
 import { WasmModule } from '../../wasm/module.js';
 import { bytesInKernelArena, inKernelArena } from '../../dwarf/kernel-module.js';
 import {
@@ -84,36 +85,27 @@ function readSectionsUsed(fd: number, bytes: Uint8Array): number {
     // Section id, payload size and, for a custom section, its name: all within a few bytes.
     const header = Math.min(length, pos + 64);
     readRange(fd, bytes, pos, header);
-    const sizeAt = pos + 1;
-    const size = leb(bytes, sizeAt, header);
-    if (size === null) return pos;
-    const payload = sizeAt + size.length;
-    const end = payload + size.value;
+    const cursor = new Cursor(bytes, pos + 1, header);
+    let end: number;
+    try {
+      end = cursor.u32leb('section size');
+      end += cursor.pos;
+    } catch {
+      return pos;
+    }
     if (end > length) return pos;
     let skip = false;
     if (bytes[pos] === 0) {
-      const nameLength = leb(bytes, payload, header);
-      if (nameLength !== null && payload + nameLength.length + nameLength.value <= header) {
-        const nameAt = payload + nameLength.length;
-        const name = new TextDecoder().decode(bytes.subarray(nameAt, nameAt + nameLength.value));
-        skip = UNUSED_SECTIONS.has(name);
+      try {
+        skip = UNUSED_SECTIONS.has(cursor.name('section name'));
+      } catch {
+        // A name longer than the bytes read so far: not one of those.
       }
     }
     if (!skip) readRange(fd, bytes, header, end);
     pos = end;
   }
   return length;
-}
-
-/** An unsigned LEB128 of up to 5 bytes at `at`, before `limit`; null if it does not end there. */
-function leb(bytes: Uint8Array, at: number, limit: number): { value: number; length: number } | null {
-  let value = 0;
-  for (let i = 0; i < 5 && at + i < limit; i++) {
-    const byte = bytes[at + i];
-    value += (byte & 0x7f) * 2 ** (7 * i);
-    if (byte < 0x80) return { value, length: i + 1 };
-  }
-  return null;
 }
 
 /** Reads a path or file: URL synchronously; http(s) needs the async loader. */
