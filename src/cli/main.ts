@@ -2,6 +2,7 @@ import { isBrokenPipe, processIO, type CliIO } from './io.js';
 import { symbolizeCommand } from './symbolize-command.js';
 import { stackCommand } from './stack-command.js';
 import { keepFreedMemoryForReuse } from './allocator.js';
+import { letHelperThreadsYield } from './helper-threads.js';
 
 const HELP = `Usage: crosstrace <command> [options]
 
@@ -31,6 +32,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
 /** The `crosstrace` executable: `main` on the process's own streams, tuned as a batch process. */
 export function runProcess(argv: string[]): Promise<number> {
   keepFreedMemoryForReuse();
+  letHelperThreadsYield();
   // A reader that stops reading (`crosstrace symbolize … | head`) ends the job, quietly, with
   // the status of a tool that SIGPIPE stopped (128 + 13), as llvm-symbolizer's would be.
   return main(argv).catch((error: unknown) => {

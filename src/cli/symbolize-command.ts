@@ -89,18 +89,27 @@ async function answerStream(
   };
   let pending: Uint8Array | null = null;
   for await (const input of io.stdinChunks()) {
-    // One array shape for every chunk (stdin hands out Buffers, joins below make plain arrays):
-    // a second shape would throw the optimized answer loop back to the interpreter.
+    // One array shape for every chunk and joined line (stdin hands out Buffers, joins make plain
+    // arrays): a second shape would throw the optimized answer loop back to the interpreter.
     const raw = typeof input === 'string' ? Buffer.from(input) : input;
-    let bytes = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+    const bytes = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+    let at = 0;
     if (pending) {
-      bytes = concatBytes(pending, bytes);
+      // The line cut by the chunk's start is joined on its own, not the whole chunk to it: a
+      // fresh chunk-sized array per read would be fresh pages to fault in.
+      const end = bytes.indexOf(LF);
+      if (end < 0) {
+        pending = concatBytes(pending, bytes);
+        continue;
+      }
+      const line = concatBytes(pending, bytes.subarray(0, end));
       pending = null;
+      answerer.answerLine(line, 0, line.length);
+      at = end + 1;
     }
     // Sent every LINES_PER_SEND answers, so answers flow while input is still arriving, and the
     // first go out while later ones are still slow to work out (code not yet optimized, names
     // encoded on first use): a reader draining a pipe then has most of the run to do it.
-    let at = 0;
     for (;;) {
       const next = answerer.answerLines(bytes, at, LINES_PER_SEND);
       if (next === at) break;

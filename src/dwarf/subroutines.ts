@@ -106,22 +106,23 @@ export class SubroutineIndex {
  */
 class Walk {
   // The index's arrays, as `SubroutineIndex` describes them.
+  // (Made by `run`: by the kernel, or by `allocateArrays` for the JavaScript walk.)
   count = 0;
-  dieOffsets: Uint32Array;
-  isInlined: Uint8Array;
-  parents: Int32Array;
-  lowPcs: Float64Array;
-  origins: Float64Array;
-  specifications: Float64Array;
-  namesItself: Uint8Array;
-  callFiles: Uint32Array;
-  callLines: Uint32Array;
-  callColumns: Uint32Array;
-  callDiscriminators: Uint32Array;
-  nameForms: Uint16Array;
-  nameValues: Uint32Array;
-  linkageForms: Uint16Array;
-  linkageValues: Uint32Array;
+  dieOffsets!: Uint32Array;
+  isInlined!: Uint8Array;
+  parents!: Int32Array;
+  lowPcs!: Float64Array;
+  origins!: Float64Array;
+  specifications!: Float64Array;
+  namesItself!: Uint8Array;
+  callFiles!: Uint32Array;
+  callLines!: Uint32Array;
+  callColumns!: Uint32Array;
+  callDiscriminators!: Uint32Array;
+  nameForms!: Uint16Array;
+  nameValues!: Uint32Array;
+  linkageForms!: Uint16Array;
+  linkageValues!: Uint32Array;
 
   walkedBy: 'kernel' | 'script' = 'script';
   private readonly builder = new RangeMapBuilder();
@@ -147,25 +148,6 @@ class Walk {
   private rangeBudget: number;
 
   constructor(private readonly info: DebugInfo, private readonly unit: Unit) {
-    // Optimized C spends about 60 bytes of DIEs per subroutine; a little over is cheaper than
-    // growing eleven arrays, and less is met by doubling. (A unit the kernel walks gets its
-    // arrays from there: these are allocated, not touched.)
-    const capacity = Math.max(64, Math.ceil((unit.end - unit.offset) / 48));
-    this.dieOffsets = new Uint32Array(capacity);
-    this.isInlined = new Uint8Array(capacity);
-    this.parents = new Int32Array(capacity);
-    this.lowPcs = new Float64Array(capacity);
-    this.origins = new Float64Array(capacity);
-    this.specifications = new Float64Array(capacity);
-    this.namesItself = new Uint8Array(capacity);
-    this.callFiles = new Uint32Array(capacity);
-    this.callLines = new Uint32Array(capacity);
-    this.callColumns = new Uint32Array(capacity);
-    this.callDiscriminators = new Uint32Array(capacity);
-    this.nameForms = new Uint16Array(capacity);
-    this.nameValues = new Uint32Array(capacity);
-    this.linkageForms = new Uint16Array(capacity);
-    this.linkageValues = new Uint32Array(capacity);
     this.bytes = info.sections.info;
     this.end = unit.end;
     this.cursor = new Cursor(this.bytes, unit.firstDieOffset, unit.end, '.debug_info');
@@ -184,8 +166,35 @@ class Walk {
       const search = new BucketIndex(walked.keys, { shift: walked.bucketShift, limit: walked.bucketLimit, starts: walked.bucketStarts });
       return new RangeMap(walked.keys, walked.highs, walked.owners, search);
     }
+    this.allocateArrays();
     this.walkDies();
     return this.builder.freeze();
+  }
+
+  /**
+   * The arrays for the JavaScript walk. Only then: a large block is zeroed as it is allocated
+   * (the CLI's allocator serves it from its heap), so arrays the kernel would replace cost a
+   * unit's worth of page faults (~300 for sqlite3's) for nothing.
+   */
+  private allocateArrays(): void {
+    // Optimized C spends about 60 bytes of DIEs per subroutine; a little over is cheaper than
+    // growing fifteen arrays, and less is met by doubling.
+    const capacity = Math.max(64, Math.ceil((this.unit.end - this.unit.offset) / 48));
+    this.dieOffsets = new Uint32Array(capacity);
+    this.isInlined = new Uint8Array(capacity);
+    this.parents = new Int32Array(capacity);
+    this.lowPcs = new Float64Array(capacity);
+    this.origins = new Float64Array(capacity);
+    this.specifications = new Float64Array(capacity);
+    this.namesItself = new Uint8Array(capacity);
+    this.callFiles = new Uint32Array(capacity);
+    this.callLines = new Uint32Array(capacity);
+    this.callColumns = new Uint32Array(capacity);
+    this.callDiscriminators = new Uint32Array(capacity);
+    this.nameForms = new Uint16Array(capacity);
+    this.nameValues = new Uint32Array(capacity);
+    this.linkageForms = new Uint16Array(capacity);
+    this.linkageValues = new Uint32Array(capacity);
   }
 
   /** The unit walked by the WebAssembly kernel (subroutine-kernel.ts), or null where it cannot. */

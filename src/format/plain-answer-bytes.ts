@@ -220,6 +220,12 @@ export class PlainAnswerWriter {
     let unit = this.units.get(located.names!);
     if (!unit) {
       unit = new UnitPieces(located.names!, located.lineTable, located.compDir);
+      // Sized once: grown by doubling, a large unit's slots would be copied a dozen times.
+      const dies = located.index?.count ?? 0;
+      if (dies > 0) {
+        unit.functionLines.reserve(dies - 1);
+        unit.tails.reserve(dies - 1);
+      }
       this.units.set(located.names!, unit);
     }
     this.last = unit;
