@@ -1,5 +1,5 @@
 import { readdirSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 
 /**
  * Lets V8's helper threads yield to the CLI's main thread.
@@ -10,7 +10,7 @@ import { setPriority } from 'node:os';
  * whose other core also serves the process reading our output, a woken worker often lands on
  * the main thread's core and preempts it: `perf sched` showed the main thread runnable but off
  * its core for 36–58 ms of a ~450 ms run, most of it right after queueing an optimization job.
- * At nice 10 the workers run when a core is idle and rarely preempt (4–19 ms); the batch run
+ * Ten steps lower the workers run when a core is idle and rarely preempt (4–19 ms); the batch run
  * into a pipe was 2–11 % faster in alternating runs (docs/benchmarks.md).
  *
  * Only the threads that exist when the CLI starts are lowered: Node's platform workers and its
@@ -32,7 +32,8 @@ export function letHelperThreadsYield(): void {
     const id = Number(thread);
     if (!Number.isInteger(id) || id === process.pid) continue;
     try {
-      setPriority(id, HELPER_NICE);
+      // Relative to where it is: a run started under `nice` keeps its helpers below its main thread.
+      setPriority(id, Math.min(LOWEST, getPriority(id) + HELPER_NICE));
     } catch {
       // A thread that has ended, or a system that refuses: it keeps its priority.
     }
@@ -41,3 +42,4 @@ export function letHelperThreadsYield(): void {
 
 /** Low enough that a helper waits for an idle core, not so low that optimized code arrives late (19 measured no better). */
 const HELPER_NICE = 10;
+const LOWEST = 19;
