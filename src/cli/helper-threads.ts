@@ -10,8 +10,9 @@ import { getPriority, setPriority } from 'node:os';
  * whose other core also serves the process reading our output, a woken worker often lands on
  * the main thread's core and preempts it: `perf sched` showed the main thread runnable but off
  * its core for 36–58 ms of a ~450 ms run, most of it right after queueing an optimization job.
- * Ten steps lower the workers run when a core is idle and rarely preempt (4–19 ms); the batch run
- * into a pipe was 2–11 % faster in alternating runs (docs/benchmarks.md).
+ * Ten steps lower the workers run when a core is idle and rarely preempt (4–19 ms); with the other
+ * changes of its commit the batch run into a pipe was ~2.5 % faster over 40 alternating rounds
+ * (docs/benchmarks.md).
  *
  * Only the threads that exist when the CLI starts are lowered: Node's platform workers and its
  * delayed-task thread (all threads before the first asynchronous file operation, which starts
