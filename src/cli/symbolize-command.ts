@@ -5,6 +5,8 @@ import { resolveDebugInfo, resolveDebugInfoSync, type ResolvedDebugInfo } from '
 import { debugPathFromEnv, nodeLoader, nodeSyncLoader, readFileForKernels } from '../symbolize/debug-info/node-loader.js';
 import { SymbolizerPrinter, type OutputStyle } from '../format/symbolizer-output.js';
 import { PlainAnswerWriter } from '../format/plain-answer-bytes.js';
+import { PlainAnswerKernel } from '../format/plain-answer-kernel.js';
+import type { SubroutineIndex } from '../dwarf/subroutines.js';
 import { ChunkWriter } from '../format/byte-output.js';
 import { parseRequest, plainHexBytes } from './address-input.js';
 import { parseOptions, UsageError, type OptionSpec } from './options.js';
@@ -69,7 +71,10 @@ async function answerStream(
   printer: SymbolizerPrinter,
 ): Promise<void> {
   const output = new ChunkWriter();
-  const answerer = new LineAnswerer(symbolizer, lookup, moduleOffsets, slowAnswer, new PlainAnswerWriter(printer, output), output);
+  // The answer kernel writes what the default options print (plain-answer-kernel.ts).
+  const kernelOptions = printer.config.style === 'LLVM' && printer.config.printFunctions && lookup.functionNames === 'linkage'
+    && lookup.demangle !== false && lookup.inlines !== false && !moduleOffsets;
+  const answerer = new LineAnswerer(symbolizer, lookup, moduleOffsets, slowAnswer, new PlainAnswerWriter(printer, output), output, kernelOptions);
   // Each batch of answers is written while the next one is worked out: a pipe drains only as
   // fast as its reader reads, and waiting for that would leave the answering idle. One batch is
   // in flight at a time; its buffers come back for later batches once it is written.
@@ -130,6 +135,10 @@ async function answerStream(
 class LineAnswerer {
   private readonly located = new LocatedAddress();
   private readonly decoder = new TextDecoder();
+  /** Answers the common lines of the large unit met last (see `answerLine`). */
+  private kernel: PlainAnswerKernel | null = null;
+  /** Per large unit's index: its kernel, or null where none can run. */
+  private readonly kernels = new Map<SubroutineIndex, PlainAnswerKernel | null>();
 
   constructor(
     private readonly symbolizer: WasmSymbolizer,
@@ -138,6 +147,8 @@ class LineAnswerer {
     private readonly slowAnswer: (line: string) => string,
     private readonly writer: PlainAnswerWriter,
     private readonly output: ChunkWriter,
+    /** Whether the answer kernel prints what these options ask for. */
+    private readonly kernelOptions: boolean,
   ) {}
 
   /**
@@ -145,6 +156,29 @@ class LineAnswerer {
    * not answered starts (`from` when there was no complete line).
    */
   answerLines(bytes: Uint8Array, from: number, limit: number): number {
+    if (!this.kernelOptions) return this.answerLinesHere(bytes, from, limit);
+    let start = from;
+    let answered = 0;
+    while (answered < limit) {
+      // The kernel takes over as soon as a line prepares it (`answerLine`), and hands back the lines it leaves.
+      if (this.kernel !== null) {
+        const done = this.kernel.answerLines(bytes, start, limit - answered, this.output);
+        start = done.next;
+        answered += done.answered;
+        if (this.kernel.failed) this.kernel = null;
+        if (!done.stopped || answered >= limit) break;
+      }
+      const end = lineEnd(bytes, start);
+      if (end < 0) break;
+      this.answerLine(bytes, start, end);
+      start = end + 1;
+      answered++;
+    }
+    return start;
+  }
+
+  /** `answerLines` without the kernel. */
+  private answerLinesHere(bytes: Uint8Array, from: number, limit: number): number {
     let start = from;
     let answered = 0;
     // Lines are a few bytes: a loop finds their ends sooner than a call into indexOf per line.
@@ -161,13 +195,48 @@ class LineAnswerer {
     if (end > start && bytes[end - 1] === CR) end--;
     let address = plainHexBytes(bytes, start, end);
     if (address >= 0 && this.moduleOffsets) address = this.symbolizer.toCodeOffset(moduleOffset(address)) ?? -1;
-    if (address >= 0 && this.symbolizer.locate(codeOffset(address), this.lookup, this.located)) this.writer.write(this.located);
-    else this.output.writeText(this.slowAnswer(this.decoder.decode(bytes.subarray(start, end))));
+    if (address >= 0 && this.symbolizer.locate(codeOffset(address), this.lookup, this.located)) {
+      this.writer.write(this.located);
+      const index = this.located.index;
+      if (index !== null && index.count >= answerKernelMinDies && this.kernelOptions) this.kernel = this.kernelFor(index) ?? this.kernel;
+    } else {
+      this.output.writeText(this.slowAnswer(this.decoder.decode(bytes.subarray(start, end))));
+    }
+  }
+
+  /** The kernel of the unit just located (made on first use), or null. */
+  private kernelFor(index: SubroutineIndex): PlainAnswerKernel | null {
+    let kernel = this.kernels.get(index);
+    if (kernel === undefined) {
+      const dwarf = this.symbolizer.dwarfContext;
+      const located = this.located;
+      kernel = dwarf === null || located.unit === null ? null
+        : PlainAnswerKernel.prepare({ dwarf, unit: located.unit, index, lineTable: located.lineTable, compDir: located.compDir });
+      this.kernels.set(index, kernel);
+    }
+    return kernel !== null && !kernel.failed ? kernel : null;
   }
 }
 
 const LF = 0x0a;
 const CR = 0x0d;
+
+/** Where the line starting at `start` ends (its LF), or -1 when it has none yet. */
+function lineEnd(bytes: Uint8Array, start: number): number {
+  for (let at = start; at < bytes.length; at++) if (bytes[at] === LF) return at;
+  return -1;
+}
+
+/**
+ * Units with fewer subroutine DIEs than this are answered in JavaScript: preparing the kernel
+ * copies a table per DIE and per file, and a small unit's answers warm up little JavaScript.
+ */
+let answerKernelMinDies = 4096;
+
+/** For tests: the answer kernel for units of any size (`Infinity`: never). */
+export function setAnswerKernelMinDies(dies: number): void {
+  answerKernelMinDies = dies;
+}
 /** About 140 KB of answers: small enough to start a pipe early, large enough to write in one go. */
 const LINES_PER_SEND = 1024;
 

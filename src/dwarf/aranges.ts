@@ -124,6 +124,15 @@ export class UnitAddressMap {
     return -1;
   }
 
+  /** The ranges `find` answers with the unit at `unitOffset`, in address order: low, high pairs. */
+  rangesOf(unitOffset: number): Float64Array {
+    const pairs: number[] = [];
+    for (let i = 0; i < this.lows.length; i++) {
+      if (this.unitOffsets[i] === unitOffset) pairs.push(this.lows[i], this.highs[i]);
+    }
+    return Float64Array.from(pairs);
+  }
+
   /** The address range of the entry the last successful `find` returned. */
   foundLow = 0;
   foundHigh = 0;

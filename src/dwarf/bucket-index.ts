@@ -45,6 +45,11 @@ export class BucketIndex {
     this.starts = starts;
   }
 
+  /** The index itself (for code that searches the same way elsewhere: the answer kernel). */
+  get parts(): { shift: number; limit: number; starts: Uint32Array } {
+    return { shift: this.shift, limit: this.limit, starts: this.starts };
+  }
+
   /** Index of the first key greater than `value` (what a binary search would return). */
   upperBound(value: number): number {
     const keys = this.keys;

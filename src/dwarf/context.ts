@@ -116,6 +116,12 @@ export class DwarfContext {
   private lastLow = 0;
   private lastHigh = 0;
 
+  /** Where `unitForAddress` answers `unit`: low, high pairs in address order. */
+  unitRanges(unit: Unit): Float64Array {
+    if (!this.unitMap) this.unitMap = this.buildUnitMap();
+    return this.unitMap.rangesOf(unit.offset);
+  }
+
   private buildUnitMap(): UnitAddressMap {
     let fromAranges: ReturnType<typeof readAranges> = { ranges: { unitOffsets: [], lows: [], highs: [] }, covered: new Set() };
     if (this.info.sections.aranges.length > 0) {
@@ -231,6 +237,37 @@ export class DwarfContext {
   }
 
   /**
+   * Per subroutine DIE, where in `.debug_str` the name `--functions=linkage` shows starts (the
+   * linkage name, else DW_AT_name), as `indexedNames` finds it: NAME_NONE when DWARF names none,
+   * NAME_ELSEWHERE when `indexedNames` would not know or the name is not in `.debug_str` (ask
+   * `declaration`). Numbers only, for a writer that copies the bytes.
+   */
+  linkageNameOffsets(unit: Unit, index: SubroutineIndex): Int32Array | null {
+    if (this.splitLookup) return null;
+    const offsets = new Int32Array(index.count);
+    for (let i = 0; i < index.count; i++) {
+      const start = this.namesStart(index, i);
+      const j = start === index.dieOffsets[i] ? i : index.indexOfDie(start);
+      if (j < 0 || index.origins[j] >= 0 || index.specifications[j] >= 0) {
+        offsets[i] = NAME_ELSEWHERE;
+        continue;
+      }
+      const linkageForm = index.linkageForms[j];
+      const nameForm = index.nameForms[j];
+      if (nameForm === NAME_UNREAD || linkageForm === NAME_UNREAD) offsets[i] = NAME_ELSEWHERE;
+      else if (linkageForm !== 0) offsets[i] = this.strOffsetOr(unit, linkageForm, index.linkageValues[j]);
+      else if (nameForm !== 0) offsets[i] = this.strOffsetOr(unit, nameForm, index.nameValues[j]);
+      else offsets[i] = NAME_NONE;
+    }
+    return offsets;
+  }
+
+  private strOffsetOr(unit: Unit, form: number, value: number): number {
+    const offset = this.info.strOffset(unit, form, value);
+    return offset >= 0 && offset <= 0x7fffffff ? offset : NAME_ELSEWHERE;
+  }
+
+  /**
    * The DIE whose names subroutine DIE `i` shows: DIEs with one source show the same names (every
    * inlined copy of a function names it through the same abstract origin).
    */
@@ -268,3 +305,8 @@ function hasRnglistsBase(info: DebugInfo, unit: Unit): boolean {
   const die = info.readDie(unit, unit.firstDieOffset);
   return die !== null && die.attributes.some((a) => a.at === C.DW_AT_rnglists_base);
 }
+
+/** `linkageNameOffsets`: DWARF names no function here. */
+export const NAME_NONE = -1;
+/** `linkageNameOffsets`: the name is found another way (`declaration`). */
+export const NAME_ELSEWHERE = -2;

@@ -177,6 +177,20 @@ export class DebugInfo {
     return this.stringOf(unit, a.form, a.value);
   }
 
+  /**
+   * Where in `.debug_str` a string of form `form` starts: its offset there, -1 when the form
+   * points elsewhere (or nowhere readable). Numbers only: for callers that copy the bytes.
+   */
+  strOffset(unit: Unit, form: number, value: number): number {
+    if (form === C.DW_FORM_strp) return value < this.sections.str.length ? value : -1;
+    if (!isStrxForm(form)) return -1;
+    const at = this.unitRoot(unit).strOffsetsBase + value * unit.offsetSize;
+    const table = this.sections.strOffsets;
+    if (!(at >= 0) || at + unit.offsetSize > table.length) return -1;
+    const offset = new Cursor(table, at, table.length, '.debug_str_offsets').uN(unit.offsetSize);
+    return offset < this.sections.str.length ? offset : -1;
+  }
+
   /** `string` for a value already decoded in form `form` (no attribute object needed). */
   stringOf(unit: Unit, form: number, value: number): string | null {
     switch (form) {
@@ -400,4 +414,9 @@ class RootValues implements UnitRoot {
   private decode(a: Attribute | null): string | null {
     return a ? this.info.string(this.unit, a) : null;
   }
+}
+
+function isStrxForm(form: number): boolean {
+  return form === C.DW_FORM_strx || form === C.DW_FORM_strx1 || form === C.DW_FORM_strx2 || form === C.DW_FORM_strx3
+    || form === C.DW_FORM_strx4 || form === C.DW_FORM_GNU_str_index;
 }

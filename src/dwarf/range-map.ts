@@ -236,6 +236,15 @@ function insert(block: Block, at: number, key: number, high: number, owner: numb
   block.size++;
 }
 
+export interface MapArrays {
+  keys: Float64Array;
+  highs: Float64Array;
+  owners: Int32Array;
+  shift: number;
+  limit: number;
+  starts: Uint32Array;
+}
+
 export class RangeMap {
   private readonly search: BucketIndex;
 
@@ -250,6 +259,11 @@ export class RangeMap {
 
   get size(): number {
     return this.keys.length;
+  }
+
+  /** The map's arrays and its search index, for code that searches it elsewhere. */
+  get arrays(): MapArrays {
+    return { keys: this.keys, highs: this.highs, owners: this.owners, ...this.search.parts };
   }
 
   /** Owner of the entry with the greatest key ≤ `address`, if that entry's range holds it; else -1. */

@@ -6,7 +6,7 @@ import type { DebugInfo } from './info.js';
 import type { Unit } from './unit.js';
 import { CrosstraceError, DwarfFormatError } from '../errors.js';
 import { BucketIndex } from './bucket-index.js';
-import { RangeMap, RangeMapBuilder } from './range-map.js';
+import { RangeMap, RangeMapBuilder, type MapArrays } from './range-map.js';
 import { KERNEL_MIN_UNIT, KernelOverBudget, PLAN_WORDS, walkInKernel, type KernelWalk } from './subroutine-kernel.js';
 
 /**
@@ -90,6 +90,11 @@ export class SubroutineIndex {
       else hi = mid;
     }
     return lo < this.count && offsets[lo] === offset ? lo : -1;
+  }
+
+  /** The address map `find` searches, as arrays. */
+  mapArrays(): MapArrays {
+    return this.map.arrays;
   }
 
   /** The innermost subroutine DIE covering `address` (index into the arrays above), or -1. */

@@ -52,6 +52,15 @@ export class ChunkWriter {
     this.used = at;
   }
 
+  /** Copies bytes [start, end) of `source` in one go (long runs: a kernel's answers). */
+  writeBlock(source: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    if (n <= 0) return;
+    if (this.used + n > this.buffer.length) this.reserve(n);
+    this.buffer.set(source.subarray(start, end), this.used);
+    this.used += n;
+  }
+
   writeText(text: string): void {
     // UTF-8 needs at most 3 bytes per UTF-16 unit.
     this.reserve(text.length * 3);

@@ -51,6 +51,8 @@ export interface SubroutineAnswer {
  * inlined.
  */
 export class LocatedAddress {
+  /** The compile unit covering the address, if any. */
+  unit: Unit | null = null;
   /** Null when no subroutine DIE covers the address: see `functionIndex`. */
   index: SubroutineIndex | null = null;
   leaf = -1;
@@ -290,6 +292,7 @@ export class WasmSymbolizer {
       if (named === UNNAMED) return false;
     }
     const lineTable = this.selected.lineTable;
+    out.unit = unit;
     out.index = index;
     out.leaf = leaf;
     out.inlines = inlines;
@@ -307,6 +310,7 @@ export class WasmSymbolizer {
    */
   private locateByName(address: CodeOffset, inUnit: boolean, options: LookupOptions, out: LocatedAddress): boolean {
     const lineTable = inUnit ? this.selected.lineTable : null;
+    out.unit = inUnit ? this.selected.unit : null;
     out.index = null;
     out.leaf = -1;
     out.lineTable = lineTable;
