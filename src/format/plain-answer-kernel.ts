@@ -80,7 +80,7 @@ export class PlainAnswerKernel {
     const map = index.mapArrays();
     const buffer = str.buffer;
     const inArena = (view: ArrayBufferView): boolean => view.buffer === buffer;
-    if (map === null || !inArena(map.keys) || !inArena(map.highs) || !inArena(map.owners) || !inArena(map.starts)) return null;
+    if (!inArena(map.keys) || !inArena(map.highs) || !inArena(map.owners) || !inArena(map.starts)) return null;
     if (![index.isInlined, index.parents, index.callFiles, index.callLines, index.callColumns].every(inArena)) return null;
     // Every name offset then has its NUL before the section's end.
     if (str.length === 0 || str[str.length - 1] !== 0) return null;
@@ -153,29 +153,24 @@ export class PlainAnswerKernel {
       byte += piece.length;
     }
 
-    frame[F.unitLows] = lows.byteOffset;
-    frame[F.unitHighs] = highs.byteOffset;
+    // Arrays by where they are in the memory, counts and numbers as they are.
+    const arrays: [(typeof FRAME)[number], ArrayBufferView][] = [
+      ['unitLows', lows], ['unitHighs', highs], ['keys', map.keys], ['highs', map.highs], ['owners', map.owners],
+      ['mapStarts', map.starts], ['isInlined', index.isInlined], ['parents', index.parents],
+      ['callFiles', index.callFiles], ['callLines', index.callLines], ['callColumns', index.callColumns],
+      ['names', names], ['filePieces', pieces],
+    ];
+    for (const [field, view] of arrays) frame[F[field]] = view.byteOffset;
     frame[F.unitRangeCount] = kept;
-    frame[F.keys] = map.keys.byteOffset;
-    frame[F.highs] = map.highs.byteOffset;
-    frame[F.owners] = map.owners.byteOffset;
     frame[F.entryCount] = map.keys.length;
     frame[F.mapShift] = map.shift;
     frame[F.mapLimit] = map.limit;
-    frame[F.mapStarts] = map.starts.byteOffset;
-    frame[F.isInlined] = index.isInlined.byteOffset;
-    frame[F.parents] = index.parents.byteOffset;
-    frame[F.callFiles] = index.callFiles.byteOffset;
-    frame[F.callLines] = index.callLines.byteOffset;
-    frame[F.callColumns] = index.callColumns.byteOffset;
     frame[F.dieCount] = index.count;
-    frame[F.names] = names.byteOffset;
     frame[F.seqLows] = at(sequencesAt);
     frame[F.seqHighs] = at(sequencesAt) + 4 * sequences;
     frame[F.seqFirstRows] = at(sequencesAt) + 8 * sequences;
     frame[F.seqLastRows] = at(sequencesAt) + 12 * sequences;
     frame[F.seqCount] = sequences;
-    frame[F.filePieces] = pieces.byteOffset;
     frame[F.fileCount] = files.length;
     return new PlainAnswerKernel(run, at(frameAt), at(inputAt), at(outputAt));
   }

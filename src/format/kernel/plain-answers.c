@@ -41,23 +41,18 @@ typedef struct {
 // Longest answer line this writes: a name is bounded separately; numbers are 10 digits.
 #define NUMBERS_ROOM 32
 
-static u32 upperBoundF64(const double *keys, u32 lo, u32 hi, double value) {
-  while (lo < hi) {
-    u32 mid = (lo + hi) >> 1;
-    if (keys[mid] <= value) lo = mid + 1;
-    else hi = mid;
+// The first of keys[lo, hi) greater than `value` (keys ascending), for doubles and for words.
+#define UPPER_BOUND(name, type)                                   \
+  static u32 name(const type *keys, u32 lo, u32 hi, type value) { \
+    while (lo < hi) {                                             \
+      u32 mid = (lo + hi) >> 1;                                   \
+      if (keys[mid] <= value) lo = mid + 1;                       \
+      else hi = mid;                                              \
+    }                                                             \
+    return lo;                                                    \
   }
-  return lo;
-}
-
-static u32 upperBoundU32(const u32 *keys, u32 lo, u32 hi, u32 value) {
-  while (lo < hi) {
-    u32 mid = (lo + hi) >> 1;
-    if (keys[mid] <= value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+UPPER_BOUND(upperBoundF64, double)
+UPPER_BOUND(upperBoundU32, u32)
 
 // The unit map's answer for `address` is this unit.
 static int inUnit(const Frame *f, u32 address) {
