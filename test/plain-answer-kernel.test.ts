@@ -12,14 +12,14 @@ import { allFixtures, repoRoot } from './support/fixtures.js';
 import { WasmModule } from '../src/wasm/module.js';
 import { setKernelMinUnit } from '../src/dwarf/subroutines.js';
 import { setKernelMinProgram } from '../src/dwarf/line.js';
-import { setAnswerKernelMinDies } from '../src/cli/symbolize-command.js';
+import { setAnswerKernelUnits } from '../src/cli/symbolize-command.js';
 import { answeredByKernels } from '../src/format/plain-answer-kernel.js';
 import { generateInput, loadCorpus } from './support/mutate.js';
 
 async function symbolize(file: string, input: string, flags: string[], kernels: boolean): Promise<string> {
   const size = kernels ? 0 : Infinity;
   const previous = [setKernelMinUnit(size), setKernelMinProgram(size)];
-  setAnswerKernelMinDies(size);
+  setAnswerKernelUnits(kernels ? 'all' : 'none');
   try {
     const result = await runCli(['symbolize', '--obj', file, ...flags], input);
     assert.equal(result.code === 0 || result.code === 1, true, `${file}: exit ${result.code}: ${result.stderr}`);
@@ -27,7 +27,7 @@ async function symbolize(file: string, input: string, flags: string[], kernels: 
   } finally {
     setKernelMinUnit(previous[0]);
     setKernelMinProgram(previous[1]);
-    setAnswerKernelMinDies(4096);
+    setAnswerKernelUnits('default');
   }
 }
 

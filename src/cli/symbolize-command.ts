@@ -135,10 +135,11 @@ async function answerStream(
 class LineAnswerer {
   private readonly located = new LocatedAddress();
   private readonly decoder = new TextDecoder();
-  /** Answers the common lines of the large unit met last (see `answerLine`). */
+  /** Answers the common lines of the units added to it (see `noteUnit`); null until the first. */
   private kernel: PlainAnswerKernel | null = null;
-  /** Per large unit's index: its kernel, or null where none can run. */
-  private readonly kernels = new Map<SubroutineIndex, PlainAnswerKernel | null>();
+  private kernelUnavailable = false;
+  /** Per unit's index: lines answered here so far, -Infinity once given to the kernel. */
+  private readonly unitLines = new Map<SubroutineIndex, number>();
 
   constructor(
     private readonly symbolizer: WasmSymbolizer,
@@ -165,7 +166,10 @@ class LineAnswerer {
         const done = this.kernel.answerLines(bytes, start, limit - answered, this.output);
         start = done.next;
         answered += done.answered;
-        if (this.kernel.failed) this.kernel = null;
+        if (this.kernel.failed) {
+          this.kernel = null;
+          this.kernelUnavailable = true;
+        }
         if (!done.stopped || answered >= limit) break;
       }
       const end = lineEnd(bytes, start);
@@ -197,24 +201,31 @@ class LineAnswerer {
     if (address >= 0 && this.moduleOffsets) address = this.symbolizer.toCodeOffset(moduleOffset(address)) ?? -1;
     if (address >= 0 && this.symbolizer.locate(codeOffset(address), this.lookup, this.located)) {
       this.writer.write(this.located);
-      const index = this.located.index;
-      if (index !== null && index.count >= answerKernelMinDies && this.kernelOptions) this.kernel = this.kernelFor(index) ?? this.kernel;
+      if (this.located.index !== null && this.kernelOptions && !this.kernelUnavailable) this.noteUnit(this.located.index);
     } else {
       this.output.writeText(this.slowAnswer(this.decoder.decode(bytes.subarray(start, end))));
     }
   }
 
-  /** The kernel of the unit just located (made on first use), or null. */
-  private kernelFor(index: SubroutineIndex): PlainAnswerKernel | null {
-    let kernel = this.kernels.get(index);
-    if (kernel === undefined) {
-      const dwarf = this.symbolizer.dwarfContext;
-      const located = this.located;
-      kernel = dwarf === null || located.unit === null ? null
-        : PlainAnswerKernel.prepare({ dwarf, unit: located.unit, index, lineTable: located.lineTable, compDir: located.compDir });
-      this.kernels.set(index, kernel);
+  /**
+   * Gives the unit just located to the kernel: a large one at once, a small one at its
+   * SMALL_UNIT_LINES-th line (adding one costs more than a few lines answered here).
+   */
+  private noteUnit(index: SubroutineIndex): void {
+    const lines = (this.unitLines.get(index) ?? 0) + 1;
+    this.unitLines.set(index, lines);
+    if (lines < 0 || answerKernelUnits === 'none') return;
+    if (answerKernelUnits === 'default' && index.count < LARGE_UNIT_DIES && lines < SMALL_UNIT_LINES) return;
+    this.unitLines.set(index, -Infinity);
+    const dwarf = this.symbolizer.dwarfContext;
+    const located = this.located;
+    if (dwarf === null || located.unit === null) return;
+    this.kernel ??= PlainAnswerKernel.create(dwarf.info.sections.str);
+    if (this.kernel === null) {
+      this.kernelUnavailable = true;
+      return;
     }
-    return kernel !== null && !kernel.failed ? kernel : null;
+    this.kernel.addUnit({ dwarf, unit: located.unit, index, lineTable: located.lineTable, compDir: located.compDir });
   }
 }
 
@@ -227,15 +238,16 @@ function lineEnd(bytes: Uint8Array, start: number): number {
   return -1;
 }
 
-/**
- * Units with fewer subroutine DIEs than this are answered in JavaScript: preparing the kernel
- * copies a table per DIE and per file, and a small unit's answers warm up little JavaScript.
- */
-let answerKernelMinDies = 4096;
+/** Units with this many subroutine DIEs go to the answer kernel at their first line. */
+const LARGE_UNIT_DIES = 4096;
+/** Smaller units at their this-many-th line, when it is clear that more will come. */
+const SMALL_UNIT_LINES = 16;
 
-/** For tests: the answer kernel for units of any size (`Infinity`: never). */
-export function setAnswerKernelMinDies(dies: number): void {
-  answerKernelMinDies = dies;
+let answerKernelUnits: 'default' | 'all' | 'none' = 'default';
+
+/** For tests: every unit to the answer kernel at its first line, or none ever. */
+export function setAnswerKernelUnits(units: 'default' | 'all' | 'none'): void {
+  answerKernelUnits = units;
 }
 /** About 140 KB of answers: small enough to start a pipe early, large enough to write in one go. */
 const LINES_PER_SEND = 1024;

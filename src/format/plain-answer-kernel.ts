@@ -1,17 +1,17 @@
 /**
- * Plain LLVM answers for one large unit worked out by a WebAssembly kernel
- * (kernel/plain-answers.c), straight from the indexes the DWARF kernels left in the CLI's arena.
+ * Plain LLVM answers worked out by a WebAssembly kernel (kernel/plain-answers.c) straight from
+ * the units' indexes in the CLI's arena.
  *
  * A batch run's answers were JavaScript that V8 runs as baseline code until it has optimized it:
  * in a 100k-address run ~110 ms of the ~200 spent answering went to that warm-up. The kernel
- * answers the common case (a unit's DIE-covered code, names that are plain ASCII in
- * `.debug_str`, files in the line table) and stops at any other line, which
+ * answers the common case (DIE-covered code of the units added to it, names that are plain ASCII
+ * in `.debug_str`, files in the line table) and stops at any other line, which
  * `PlainAnswerWriter` answers; its bytes are that writer's (test/plain-answer-kernel.test.ts
  * compares the two on every fixture address).
  *
- * It runs only where the unit's subroutine index and line table are views of the arena (the
- * DWARF kernels made them there) and `.debug_str` is in it too; elsewhere there is nothing to run
- * it on without copying, and the caller answers everything in JavaScript.
+ * It runs only in an arena (the module's sections are there, and the large units' indexes the
+ * DWARF kernels made); a unit's arrays that JavaScript made elsewhere are copied in when it is
+ * added. Without an arena there is nothing to run it on, and the caller answers in JavaScript.
  */
 import { KernelLayout, KernelModule, type KernelRun } from '../dwarf/kernel-module.js';
 import { NAME_ELSEWHERE, NAME_NONE, type DwarfContext } from '../dwarf/context.js';
@@ -23,15 +23,21 @@ import { WASM_BASE64 } from './kernel/plain-answers.wasm.js';
 
 const kernel = new KernelModule(WASM_BASE64);
 
-/** The kernel's `Frame`, field by field (32-bit words). */
-const FRAME = [
-  'input', 'inputEnd', 'output', 'outputEnd', 'unitLows', 'unitHighs', 'unitRangeCount',
+/** The kernel's `Unit`, field by field (32-bit words). */
+const UNIT = [
   'keys', 'highs', 'owners', 'entryCount', 'mapShift', 'mapLimit', 'mapStarts',
   'isInlined', 'parents', 'callFiles', 'callLines', 'callColumns', 'dieCount', 'names',
   'rowAddresses', 'rowPayload', 'seqLows', 'seqHighs', 'seqFirstRows', 'seqLastRows', 'seqCount',
-  'filePieces', 'fileCount', 'lineBudget', 'consumed', 'written', 'answered',
+  'filePieces', 'fileCount',
 ] as const;
-const F = Object.fromEntries(FRAME.map((name, i) => [name, i])) as Record<(typeof FRAME)[number], number>;
+const U = Object.fromEntries(UNIT.map((name, i) => [name, i])) as Record<(typeof UNIT)[number], number>;
+
+/** The kernel's `Batch`. */
+const BATCH = [
+  'input', 'inputEnd', 'output', 'outputEnd', 'lineBudget',
+  'rangeLows', 'rangeHighs', 'rangeUnits', 'rangeCount', 'consumed', 'written', 'answered',
+] as const;
+const B = Object.fromEntries(BATCH.map((name, i) => [name, i])) as Record<(typeof BATCH)[number], number>;
 
 const DONE = 0;
 const OUTPUT_FULL = 1;
@@ -48,7 +54,7 @@ export interface KernelAnswers {
   stopped: boolean;
 }
 
-/** The indexes of a unit's DIE-covered code in the arena, as the kernel reads them. */
+/** A unit's indexes, as the kernel reads them. */
 export interface UnitTables {
   dwarf: DwarfContext;
   unit: Unit;
@@ -58,68 +64,79 @@ export interface UnitTables {
 }
 
 export class PlainAnswerKernel {
-  /** Set when a run trapped: the caller stops using this kernel. */
+  /** Set when a run trapped: the caller stops using the kernel. */
   failed = false;
-  private readonly frame: Uint32Array;
+  private readonly batch: Uint32Array;
   private readonly heap: Uint8Array;
+  /** The added units' ranges, by low address: low, high, where the unit's `Unit` is. */
+  private ranges: number[][] = [];
 
   private constructor(
     private readonly run: KernelRun,
-    private readonly frameAt: number,
+    private readonly str: Uint8Array,
+    private readonly batchAt: number,
     private readonly inputAt: number,
     private readonly outputAt: number,
   ) {
-    this.frame = new Uint32Array(run.buffer, frameAt, FRAME.length);
+    this.batch = new Uint32Array(run.buffer, batchAt, BATCH.length);
     this.heap = new Uint8Array(run.buffer);
   }
 
-  /** A kernel for `tables`' unit, or null where it cannot run (see above). */
-  static prepare(tables: UnitTables): PlainAnswerKernel | null {
-    const { dwarf, unit, index, lineTable } = tables;
-    const str = dwarf.info.sections.str;
-    const map = index.mapArrays();
-    const buffer = str.buffer;
-    const inArena = (view: ArrayBufferView): boolean => view.buffer === buffer;
-    if (!inArena(map.keys) || !inArena(map.highs) || !inArena(map.owners) || !inArena(map.starts)) return null;
-    if (![index.isInlined, index.parents, index.callFiles, index.callLines, index.callColumns].every(inArena)) return null;
+  /** A kernel for the module whose `.debug_str` is `str`, or null where it cannot run (see above). */
+  static create(str: Uint8Array): PlainAnswerKernel | null {
     // Every name offset then has its NUL before the section's end.
     if (str.length === 0 || str[str.length - 1] !== 0) return null;
-    if (lineTable !== null && (!inArena(lineTable.rowAddresses) || !inArena(lineTable.rowPayload))) return null;
-    const ranges = dwarf.unitRanges(unit);
+    const layout = new KernelLayout();
+    const batchAt = layout.place(4 * BATCH.length);
+    const inputAt = layout.place(INPUT_BYTES);
+    const outputAt = layout.place(OUTPUT_BYTES);
+    const run = kernel.instantiate(layout.size, str);
+    if (run === null || run.scratch || run.buffer !== str.buffer) return null;
+    return new PlainAnswerKernel(run, str, run.base + batchAt, run.base + inputAt, run.base + outputAt);
+  }
+
+  /** Adds a unit whose lines the kernel answers from now on; false if it cannot. */
+  addUnit(tables: UnitTables): boolean {
+    const { dwarf, unit, index, lineTable } = tables;
+    if (dwarf.info.sections.str !== this.str) return false;
     const nameOffsets = dwarf.linkageNameOffsets(unit, index);
-    if (nameOffsets === null) return null;
+    if (nameOffsets === null) return false;
+    const map = index.mapArrays();
+    const buffer = this.run.buffer;
     const sequences = lineTable === null ? 0 : lineTable.sequenceLow.length;
     const files = lineTable === null ? [] : filePieces(lineTable, tables.compDir);
     const pieceBytes = files.reduce((sum, piece) => sum + (piece === null ? 0 : piece.length), 0);
 
+    // Arrays JavaScript made (a small unit's index) are copied in; the kernels' are read in place.
+    const arrays: [(typeof UNIT)[number], ArrayBufferView][] = [
+      ['keys', map.keys], ['highs', map.highs], ['owners', map.owners], ['mapStarts', map.starts],
+      ['isInlined', index.isInlined], ['parents', index.parents],
+      ['callFiles', index.callFiles], ['callLines', index.callLines], ['callColumns', index.callColumns],
+    ];
+    if (lineTable !== null) arrays.push(['rowAddresses', lineTable.rowAddresses], ['rowPayload', lineTable.rowPayload]);
     const layout = new KernelLayout();
-    const frameAt = layout.place(4 * FRAME.length);
-    const unitAt = layout.place(8 * (ranges.length / 2));
+    const unitAt = layout.place(4 * UNIT.length);
+    const copies = arrays.map(([, view]) => (view.buffer === buffer ? -1 : layout.place(view.byteLength)));
     const namesAt = layout.place(4 * index.count);
     const sequencesAt = layout.place(16 * sequences);
     const piecesAt = layout.place(8 * files.length);
     const pieceBytesAt = layout.place(pieceBytes);
-    const inputAt = layout.place(INPUT_BYTES);
-    const outputAt = layout.place(OUTPUT_BYTES);
-    const run = kernel.instantiate(layout.size, str);
-    if (run === null) return null;
-    if (run.scratch || run.buffer !== buffer) return null;
+    const run = kernel.instantiate(layout.size, this.str);
+    if (run === null || run.scratch || run.buffer !== buffer) return false;
     const at = (offset: number): number => run.base + offset;
-    const frame = new Uint32Array(buffer, at(frameAt), FRAME.length);
+    const heap = this.heap;
+    const fields = new Uint32Array(buffer, at(unitAt), UNIT.length);
 
-    const rangeCount = ranges.length / 2;
-    const lows = new Uint32Array(buffer, at(unitAt), rangeCount);
-    const highs = new Uint32Array(buffer, at(unitAt) + 4 * rangeCount, rangeCount);
-    let kept = 0;
-    for (let r = 0; r < rangeCount; r++) {
-      // Ranges past 32 bits are left to JavaScript (a high at 2^32 exactly is capped: no u32 address reaches it).
-      if (ranges[2 * r] > 0xffffffff) continue;
-      lows[kept] = ranges[2 * r];
-      highs[kept] = Math.min(ranges[2 * r + 1], 0xffffffff);
-      kept++;
-    }
+    arrays.forEach(([field, view], i) => {
+      if (copies[i] < 0) {
+        fields[U[field]] = view.byteOffset;
+      } else {
+        heap.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), at(copies[i]));
+        fields[U[field]] = at(copies[i]);
+      }
+    });
     const names = new Int32Array(buffer, at(namesAt), index.count);
-    const strAt = str.byteOffset;
+    const strAt = this.str.byteOffset;
     for (let i = 0; i < index.count; i++) {
       const offset = nameOffsets[i];
       names[i] = offset === NAME_NONE ? NAME_NONE : offset === NAME_ELSEWHERE ? NAME_ELSEWHERE : strAt + offset;
@@ -134,11 +151,8 @@ export class PlainAnswerKernel {
         seq[2 * sequences + s] = lineTable.sequenceFirstRow[s];
         seq[3 * sequences + s] = lineTable.sequenceLastRow[s];
       }
-      frame[F.rowAddresses] = lineTable.rowAddresses.byteOffset;
-      frame[F.rowPayload] = lineTable.rowPayload.byteOffset;
     }
     const pieces = new Uint32Array(buffer, at(piecesAt), 2 * files.length);
-    const heap = new Uint8Array(buffer);
     let byte = at(pieceBytesAt);
     for (let file = 0; file < files.length; file++) {
       const piece = files[file];
@@ -152,27 +166,45 @@ export class PlainAnswerKernel {
       pieces[2 * file + 1] = byte + piece.length;
       byte += piece.length;
     }
+    fields[U.entryCount] = map.keys.length;
+    fields[U.mapShift] = map.shift;
+    fields[U.mapLimit] = map.limit;
+    fields[U.dieCount] = index.count;
+    fields[U.names] = names.byteOffset;
+    fields[U.seqLows] = at(sequencesAt);
+    fields[U.seqHighs] = at(sequencesAt) + 4 * sequences;
+    fields[U.seqFirstRows] = at(sequencesAt) + 8 * sequences;
+    fields[U.seqLastRows] = at(sequencesAt) + 12 * sequences;
+    fields[U.seqCount] = sequences;
+    fields[U.filePieces] = pieces.byteOffset;
+    fields[U.fileCount] = files.length;
 
-    // Arrays by where they are in the memory, counts and numbers as they are.
-    const arrays: [(typeof FRAME)[number], ArrayBufferView][] = [
-      ['unitLows', lows], ['unitHighs', highs], ['keys', map.keys], ['highs', map.highs], ['owners', map.owners],
-      ['mapStarts', map.starts], ['isInlined', index.isInlined], ['parents', index.parents],
-      ['callFiles', index.callFiles], ['callLines', index.callLines], ['callColumns', index.callColumns],
-      ['names', names], ['filePieces', pieces],
-    ];
-    for (const [field, view] of arrays) frame[F[field]] = view.byteOffset;
-    frame[F.unitRangeCount] = kept;
-    frame[F.entryCount] = map.keys.length;
-    frame[F.mapShift] = map.shift;
-    frame[F.mapLimit] = map.limit;
-    frame[F.dieCount] = index.count;
-    frame[F.seqLows] = at(sequencesAt);
-    frame[F.seqHighs] = at(sequencesAt) + 4 * sequences;
-    frame[F.seqFirstRows] = at(sequencesAt) + 8 * sequences;
-    frame[F.seqLastRows] = at(sequencesAt) + 12 * sequences;
-    frame[F.seqCount] = sequences;
-    frame[F.fileCount] = files.length;
-    return new PlainAnswerKernel(run, at(frameAt), at(inputAt), at(outputAt));
+    const ranges = dwarf.unitRanges(unit);
+    for (let r = 0; r < ranges.length; r += 2) {
+      // Ranges past 32 bits are left to JavaScript (a high at 2^32 exactly is capped: no u32 address reaches it).
+      if (ranges[r] <= 0xffffffff) this.ranges.push([ranges[r], Math.min(ranges[r + 1], 0xffffffff), at(unitAt)]);
+    }
+    return this.placeRanges();
+  }
+
+  /** The added units' ranges, sorted, where the kernel reads them (a new place each time: few and small). */
+  private placeRanges(): boolean {
+    this.ranges.sort((a, b) => a[0] - b[0]);
+    const count = this.ranges.length;
+    const run = kernel.instantiate(12 * count, this.str);
+    if (run === null || run.scratch || run.buffer !== this.run.buffer) return false;
+    const words = new Uint32Array(run.buffer, run.base, 3 * count);
+    this.ranges.forEach(([low, high, unitAt], r) => {
+      words[r] = low;
+      words[count + r] = high;
+      words[2 * count + r] = unitAt;
+    });
+    const batch = this.batch;
+    batch[B.rangeLows] = run.base;
+    batch[B.rangeHighs] = run.base + 4 * count;
+    batch[B.rangeUnits] = run.base + 8 * count;
+    batch[B.rangeCount] = count;
+    return true;
   }
 
   /**
@@ -180,32 +212,32 @@ export class PlainAnswerKernel {
    * JavaScript's (`stopped`), the input's last complete line, or the limit.
    */
   answerLines(bytes: Uint8Array, from: number, limit: number, out: ChunkWriter): KernelAnswers {
-    const frame = this.frame;
+    const batch = this.batch;
     const heap = this.heap;
-    const walk = this.run.exports.answer as (frame: number) => number;
+    const answer = this.run.exports.answer as (batch: number) => number;
     let next = from;
     let answered = 0;
     for (;;) {
       const length = Math.min(INPUT_BYTES, bytes.length - next);
       heap.set(bytes.subarray(next, next + length), this.inputAt);
-      frame[F.input] = this.inputAt;
-      frame[F.inputEnd] = this.inputAt + length;
-      frame[F.output] = this.outputAt;
-      frame[F.outputEnd] = this.outputAt + OUTPUT_BYTES;
-      frame[F.lineBudget] = limit - answered;
+      batch[B.input] = this.inputAt;
+      batch[B.inputEnd] = this.inputAt + length;
+      batch[B.output] = this.outputAt;
+      batch[B.outputEnd] = this.outputAt + OUTPUT_BYTES;
+      batch[B.lineBudget] = limit - answered;
       let status: number;
       try {
-        status = walk(this.frameAt);
+        status = answer(this.batchAt);
       } catch {
         // A trap would be a bug here: JavaScript answers from this line on.
         this.failed = true;
         return { next, answered, stopped: true };
       }
-      const consumed = frame[F.consumed] - this.inputAt;
-      out.writeBlock(heap, this.outputAt, frame[F.written]);
+      const consumed = batch[B.consumed] - this.inputAt;
+      out.writeBlock(heap, this.outputAt, batch[B.written]);
       next += consumed;
-      answered += frame[F.answered];
-      kernelAnswers += frame[F.answered];
+      answered += batch[B.answered];
+      kernelAnswers += batch[B.answered];
       if (answered >= limit) return { next, answered, stopped: false };
       if (status === OUTPUT_FULL) continue;
       if (status !== DONE) return { next, answered, stopped: true };

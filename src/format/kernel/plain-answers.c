@@ -1,4 +1,4 @@
-// llvm-symbolizer's plain LLVM answers for one compile unit, written from its indexes, compiled to
+// llvm-symbolizer's plain LLVM answers for the compile units it is given, written from their indexes, compiled to
 // WebAssembly (scripts/build-kernels.sh) and run by plain-answer-kernel.ts.
 //
 // Why: a batch run's answers are worked out by JavaScript that V8 first runs as baseline code and
@@ -6,7 +6,7 @@
 // answering. V8 runs this at full speed from its first instruction.
 //
 // It answers the common case only, byte for byte as PlainAnswerWriter (plain-answer-bytes.ts)
-// would: a line `0x<hex>` whose address the prepared unit covers, under a subroutine DIE, with
+// would: a line `0x<hex>` whose address a prepared unit covers, under a subroutine DIE, with
 // every name it prints plain ASCII that demangling leaves alone, and every file it prints in the
 // file table. Anything else stops it at that line, which the caller answers in JavaScript and
 // then calls again after it. It reads and writes only the regions plain-answer-kernel.ts lays out.
@@ -15,11 +15,9 @@ typedef unsigned int u32;
 typedef int i32;
 typedef unsigned char u8;
 
-// Field by field as plain-answer-kernel.ts writes it (FRAME there); offsets are into the memory.
+// Field by field as plain-answer-kernel.ts writes them (UNIT and BATCH there); offsets are into
+// the memory. One unit's indexes:
 typedef struct {
-  u32 input, inputEnd;              // lines of input
-  u32 output, outputEnd;            // room for answers
-  u32 unitLows, unitHighs, unitRangeCount; // u32 pairs: where the unit map names this unit
   u32 keys, highs, owners, entryCount;      // the subroutine map (f64, f64, i32)
   u32 mapShift, mapLimit, mapStarts;        // its bucket index (u32 starts)
   u32 isInlined, parents, callFiles, callLines, callColumns, dieCount;
@@ -27,9 +25,16 @@ typedef struct {
   u32 rowAddresses, rowPayload;     // the line table (u32; u32 pairs: file << 16 | column, line)
   u32 seqLows, seqHighs, seqFirstRows, seqLastRows, seqCount; // u32 each
   u32 filePieces, fileCount;        // u32 pairs per file index: start, end of "path:" (start NO_FILE: unknown)
+} Unit;
+
+// One call: its lines, and the units it may answer for.
+typedef struct {
+  u32 input, inputEnd;              // lines of input
+  u32 output, outputEnd;            // room for answers
   u32 lineBudget;                   // answer at most this many lines
+  u32 rangeLows, rangeHighs, rangeUnits, rangeCount; // u32 each, by address: where the unit map names which Unit
   u32 consumed, written, answered;  // out: input position reached, output position reached, lines answered
-} Frame;
+} Batch;
 
 #define NO_NAME (-1)
 #define NEEDS_SCRIPT (-2)
@@ -54,15 +59,15 @@ typedef struct {
 UPPER_BOUND(upperBoundF64, double)
 UPPER_BOUND(upperBoundU32, u32)
 
-// The unit map's answer for `address` is this unit.
-static int inUnit(const Frame *f, u32 address) {
-  const u32 *lows = (const u32 *)f->unitLows, *highs = (const u32 *)f->unitHighs;
-  u32 r = upperBoundU32(highs, 0, f->unitRangeCount, address);
-  return r < f->unitRangeCount && address >= lows[r];
+// The prepared unit the unit map answers `address` with, or 0.
+static const Unit *unitFor(const Batch *b, u32 address) {
+  u32 r = upperBoundU32((const u32 *)b->rangeHighs, 0, b->rangeCount, address);
+  if (r == b->rangeCount || address < ((const u32 *)b->rangeLows)[r]) return 0;
+  return (const Unit *)((const u32 *)b->rangeUnits)[r];
 }
 
 // RangeMap.find through BucketIndex.upperBound: the innermost subroutine DIE, or -1.
-static i32 findDie(const Frame *f, u32 address) {
+static i32 findDie(const Unit *f, u32 address) {
   const double *keys = (const double *)f->keys;
   const u32 *starts = (const u32 *)f->mapStarts;
   double value = (double)address;
@@ -78,7 +83,7 @@ static i32 findDie(const Frame *f, u32 address) {
 }
 
 // LineTable.lookup for addresses below 2^32: the row, or -1.
-static i32 findRow(const Frame *f, u32 address) {
+static i32 findRow(const Unit *f, u32 address) {
   const u32 *highs = (const u32 *)f->seqHighs;
   u32 s = upperBoundU32(highs, 0, f->seqCount, address);
   if (s == f->seqCount || address < ((const u32 *)f->seqLows)[s]) return -1;
@@ -121,7 +126,7 @@ static void putDecimal(Out *o, u32 value) {
 }
 
 // "name\n" of DIE `die` ("??\n" without one); 0 when JavaScript must name it or out of room.
-static int putName(const Frame *f, Out *o, u32 die) {
+static int putName(const Unit *f, Out *o, u32 die) {
   i32 at = ((const i32 *)f->names)[die];
   if (at == NEEDS_SCRIPT) return 0;
   if (at == NO_NAME) {
@@ -151,7 +156,7 @@ static int putName(const Frame *f, Out *o, u32 die) {
 }
 
 // "path:line:column\n"; 0 when the file is unknown or not in the table, or out of room.
-static int putLocation(const Frame *f, Out *o, u32 file, u32 line, u32 column) {
+static int putLocation(const Unit *f, Out *o, u32 file, u32 line, u32 column) {
   if (file >= f->fileCount) return 0;
   const u32 *pieces = (const u32 *)f->filePieces;
   u32 start = pieces[2 * file], end = pieces[2 * file + 1];
@@ -166,8 +171,9 @@ static int putLocation(const Frame *f, Out *o, u32 file, u32 line, u32 column) {
 }
 
 // One answer, or 0 (nothing written) when it is JavaScript's to give.
-static int answerOne(const Frame *f, Out *o, u32 address) {
-  if (!inUnit(f, address)) return 0;
+static int answerOne(const Batch *b, Out *o, u32 address) {
+  const Unit *f = unitFor(b, address);
+  if (f == 0) return 0;
   i32 leaf = findDie(f, address);
   if (leaf < 0 || (u32)leaf >= f->dieCount) return 0;
   const u8 *isInlined = (const u8 *)f->isInlined;
@@ -224,12 +230,12 @@ static int answerOne(const Frame *f, Out *o, u32 address) {
   return 1;
 }
 
-__attribute__((export_name("answer"))) int answer(Frame *f) {
-  const u8 *p = (const u8 *)f->input, *end = (const u8 *)f->inputEnd;
-  Out o = {(u8 *)f->output, (u8 *)f->outputEnd};
+__attribute__((export_name("answer"))) int answer(Batch *b) {
+  const u8 *p = (const u8 *)b->input, *end = (const u8 *)b->inputEnd;
+  Out o = {(u8 *)b->output, (u8 *)b->outputEnd};
   int status = DONE;
   u32 answered = 0;
-  while (p < end && answered < f->lineBudget) {
+  while (p < end && answered < b->lineBudget) {
     const u8 *lineEnd = p;
     while (lineEnd < end && *lineEnd != '\n') lineEnd++;
     if (lineEnd == end) break;
@@ -240,7 +246,7 @@ __attribute__((export_name("answer"))) int answer(Frame *f) {
       break;
     }
     u8 *before = o.at;
-    if (!answerOne(f, &o, (u32)address)) {
+    if (!answerOne(b, &o, (u32)address)) {
       // Out of room, or JavaScript's line: which, the caller tells by trying it.
       o.at = before;
       status = (u32)(o.end - o.at) < 4096 ? OUTPUT_FULL : STOPPED;
@@ -249,8 +255,8 @@ __attribute__((export_name("answer"))) int answer(Frame *f) {
     p = lineEnd + 1;
     answered++;
   }
-  f->consumed = (u32)p;
-  f->written = (u32)o.at;
-  f->answered = answered;
+  b->consumed = (u32)p;
+  b->written = (u32)o.at;
+  b->answered = answered;
   return status;
 }
