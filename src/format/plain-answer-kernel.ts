@@ -26,7 +26,7 @@ const kernel = new KernelModule(WASM_BASE64);
 /** The kernel's `Unit`, field by field (32-bit words). */
 const UNIT = [
   'keys', 'highs', 'owners', 'entryCount', 'mapShift', 'mapLimit', 'mapStarts',
-  'isInlined', 'parents', 'callFiles', 'callLines', 'callColumns', 'dieCount', 'names',
+  'isInlined', 'parents', 'callFiles', 'callLines', 'callColumns', 'dieCount', 'names', 'nameLengths',
   'rowAddresses', 'rowPayload', 'seqLows', 'seqHighs', 'seqFirstRows', 'seqLastRows', 'seqCount',
   'filePieces', 'fileCount',
 ] as const;
@@ -118,6 +118,7 @@ export class PlainAnswerKernel {
     const unitAt = layout.place(4 * UNIT.length);
     const copies = arrays.map(([, view]) => (view.buffer === buffer ? -1 : layout.place(view.byteLength)));
     const namesAt = layout.place(4 * index.count);
+    const nameLengthsAt = layout.place(4 * index.count);
     const sequencesAt = layout.place(16 * sequences);
     const piecesAt = layout.place(8 * files.length);
     const pieceBytesAt = layout.place(pieceBytes);
@@ -171,6 +172,7 @@ export class PlainAnswerKernel {
     fields[U.mapLimit] = map.limit;
     fields[U.dieCount] = index.count;
     fields[U.names] = names.byteOffset;
+    fields[U.nameLengths] = at(nameLengthsAt);
     fields[U.seqLows] = at(sequencesAt);
     fields[U.seqHighs] = at(sequencesAt) + 4 * sequences;
     fields[U.seqFirstRows] = at(sequencesAt) + 8 * sequences;
@@ -179,6 +181,11 @@ export class PlainAnswerKernel {
     fields[U.filePieces] = pieces.byteOffset;
     fields[U.fileCount] = files.length;
 
+    try {
+      (this.run.exports.prepareNames as (unit: number) => void)(at(unitAt));
+    } catch {
+      return false;
+    }
     const ranges = dwarf.unitRanges(unit);
     for (let r = 0; r < ranges.length; r += 2) {
       // Ranges past 32 bits are left to JavaScript (a high at 2^32 exactly is capped: no u32 address reaches it).

@@ -22,6 +22,7 @@ typedef struct {
   u32 mapShift, mapLimit, mapStarts;        // its bucket index (u32 starts)
   u32 isInlined, parents, callFiles, callLines, callColumns, dieCount;
   u32 names;                        // i32 per DIE: where its name's bytes start (NUL-ended); NO_NAME; NEEDS_SCRIPT
+  u32 nameLengths;                  // u32 per DIE, filled by `prepareNames`
   u32 rowAddresses, rowPayload;     // the line table (u32; u32 pairs: file << 16 | column, line)
   u32 seqLows, seqHighs, seqFirstRows, seqLastRows, seqCount; // u32 each
   u32 filePieces, fileCount;        // u32 pairs per file index: start, end of "path:" (start NO_FILE: unknown)
@@ -136,23 +137,28 @@ static int putName(const Unit *f, Out *o, u32 die) {
     *o->at++ = '\n';
     return 1;
   }
-  const u8 *name = (const u8 *)at;
-  // Demangling could change a name that starts with '_'; JavaScript decodes other than ASCII.
-  if (*name == '_' || *name == 0) return 0;
-  u8 *start = o->at;
-  for (; *name != 0; name++) {
-    if (*name >= 0x80 || o->at == o->end) {
-      o->at = start;
-      return 0;
-    }
-    *o->at++ = *name;
-  }
-  if (o->at == o->end) {
-    o->at = start;
-    return 0;
-  }
+  u32 length = ((const u32 *)f->nameLengths)[die];
+  if (!room(o, length + 1)) return 0;
+  __builtin_memcpy(o->at, (const u8 *)at, length);
+  o->at += length;
   *o->at++ = '\n';
   return 1;
+}
+
+// Once per unit: each name's length, and NEEDS_SCRIPT for names JavaScript must show (demangling
+// could change one that starts with '_'; it decodes other than ASCII; an empty name prints empty).
+__attribute__((export_name("prepareNames"))) void prepareNames(Unit *f) {
+  i32 *names = (i32 *)f->names;
+  u32 *lengths = (u32 *)f->nameLengths;
+  for (u32 die = 0; die < f->dieCount; die++) {
+    if (names[die] < 0) continue;
+    const u8 *name = (const u8 *)names[die];
+    u32 length = 0;
+    int plain = *name != '_' && *name != 0;
+    for (; name[length] != 0; length++) if (name[length] >= 0x80) plain = 0;
+    if (plain) lengths[die] = length;
+    else names[die] = NEEDS_SCRIPT;
+  }
 }
 
 // "path:line:column\n"; 0 when the file is unknown or not in the table, or out of room.
@@ -162,7 +168,8 @@ static int putLocation(const Unit *f, Out *o, u32 file, u32 line, u32 column) {
   u32 start = pieces[2 * file], end = pieces[2 * file + 1];
   if (start == NO_FILE) return 0;
   if (!room(o, end - start + NUMBERS_ROOM)) return 0;
-  for (const u8 *p = (const u8 *)start; p < (const u8 *)end; p++) *o->at++ = *p;
+  __builtin_memcpy(o->at, (const u8 *)start, end - start);
+  o->at += end - start;
   putDecimal(o, line);
   *o->at++ = ':';
   putDecimal(o, column);
