@@ -91,3 +91,36 @@ test('on damaged DWARF too (seeded mutations of the fixtures): the same output, 
   }
   assert.ok(answered > 1000, `the kernel answered ${answered} lines`);
 });
+
+test('input in chunks of any size (lines cut anywhere) answers as one piece does, kernels on', async () => {
+  const { main } = await import('../src/cli/main.js');
+  const file = allFixtures().find((f) => f.endsWith('inventory.O2.dwarf5.wasm'))!;
+  const lines = Array.from({ length: 3000 }, (_, a) => '0x' + ((a * 37) % 700).toString(16));
+  lines.splice(100, 0, 'junk', '0x40\r', 'wasm-function[2]:0x10');
+  const bytes = Buffer.from(lines.join('\n') + '\n');
+  const whole = await symbolize(file, bytes.toString(), [], false);
+  const previous = [setKernelMinUnit(0), setKernelMinProgram(0)];
+  setAnswerKernelUnits('all');
+  try {
+    for (const size of [1, 7, 100, 4096]) {
+      let stdout = '';
+      const before = answeredByKernels();
+      const code = await main(['symbolize', '--obj', file], {
+        stdout: (t) => void (stdout += t),
+        stdoutAsync: async (t) => void (stdout += typeof t === 'string' ? t : Buffer.from(t).toString('utf8')),
+        stderr: () => {},
+        async *stdinChunks() {
+          for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
+        },
+      });
+      assert.equal(code, 0);
+      assert.ok(stdout === whole, `chunks of ${size} bytes: output differs`);
+      // (A line cut by a chunk's start is joined and answered in JavaScript: in tiny chunks, all of them.)
+      if (size >= 100) assert.ok(answeredByKernels() - before > 1000, `chunks of ${size} bytes: the kernel answered ${answeredByKernels() - before}`);
+    }
+  } finally {
+    setKernelMinUnit(previous[0]);
+    setKernelMinProgram(previous[1]);
+    setAnswerKernelUnits('default');
+  }
+});

@@ -70,6 +70,10 @@ export class PlainAnswerKernel {
   private readonly heap: Uint8Array;
   /** The added units' ranges, by low address: low, high, where the unit's `Unit` is. */
   private ranges: number[][] = [];
+  /** What the input region holds: `copiedLength` bytes of `copied` from `copiedFrom`. */
+  private copied: Uint8Array | null = null;
+  private copiedFrom = 0;
+  private copiedLength = 0;
 
   private constructor(
     private readonly run: KernelRun,
@@ -225,10 +229,16 @@ export class PlainAnswerKernel {
     let next = from;
     let answered = 0;
     for (;;) {
-      const length = Math.min(INPUT_BYTES, bytes.length - next);
-      heap.set(bytes.subarray(next, next + length), this.inputAt);
-      batch[B.input] = this.inputAt;
-      batch[B.inputEnd] = this.inputAt + length;
+      // Input is copied in once: calls that go on in the same bytes (after a line JavaScript
+      // answered, or a send) start where the last copy has them.
+      if (bytes !== this.copied || next < this.copiedFrom || next >= this.copiedFrom + this.copiedLength) {
+        this.copied = bytes;
+        this.copiedFrom = next;
+        this.copiedLength = Math.min(INPUT_BYTES, bytes.length - next);
+        heap.set(bytes.subarray(next, next + this.copiedLength), this.inputAt);
+      }
+      batch[B.input] = this.inputAt + (next - this.copiedFrom);
+      batch[B.inputEnd] = this.inputAt + this.copiedLength;
       batch[B.output] = this.outputAt;
       batch[B.outputEnd] = this.outputAt + OUTPUT_BYTES;
       batch[B.lineBudget] = limit - answered;
@@ -240,7 +250,7 @@ export class PlainAnswerKernel {
         this.failed = true;
         return { next, answered, stopped: true };
       }
-      const consumed = batch[B.consumed] - this.inputAt;
+      const consumed = batch[B.consumed] - batch[B.input];
       out.writeBlock(heap, this.outputAt, batch[B.written]);
       next += consumed;
       answered += batch[B.answered];
@@ -249,9 +259,10 @@ export class PlainAnswerKernel {
       if (status === OUTPUT_FULL) continue;
       if (status !== DONE) return { next, answered, stopped: true };
       // No complete line left in what was copied: the input's end, or more to copy.
-      if (next - consumed + length === bytes.length) return { next, answered, stopped: false };
+      if (this.copiedFrom + this.copiedLength === bytes.length) return { next, answered, stopped: false };
       // (A line longer than the input region is JavaScript's.)
-      if (consumed === 0) return { next, answered, stopped: true };
+      if (next === this.copiedFrom) return { next, answered, stopped: true };
+      this.copied = null;
     }
   }
 }
