@@ -138,6 +138,10 @@ class LineAnswerer {
   /** Answers the common lines of the units added to it (see `noteUnit`); null until the first. */
   private kernel: PlainAnswerKernel | null = null;
   private kernelUnavailable = false;
+  private kernelAnswers = 0;
+  private kernelStops = 0;
+  /** What the last `answerLinesHere` answered. */
+  private answeredHere = 0;
   /** Per unit's index: lines answered here so far, -Infinity once given to the kernel. */
   private readonly unitLines = new Map<SubroutineIndex, number>();
 
@@ -157,21 +161,30 @@ class LineAnswerer {
    * not answered starts (`from` when there was no complete line).
    */
   answerLines(bytes: Uint8Array, from: number, limit: number): number {
-    if (!this.kernelOptions) return this.answerLinesHere(bytes, from, limit);
     let start = from;
     let answered = 0;
     while (answered < limit) {
-      // The kernel takes over as soon as a line prepares it (`answerLine`), and hands back the lines it leaves.
-      if (this.kernel !== null) {
-        const done = this.kernel.answerLines(bytes, start, limit - answered, this.output);
-        start = done.next;
-        answered += done.answered;
-        if (this.kernel.failed) {
-          this.kernel = null;
-          this.kernelUnavailable = true;
-        }
-        if (!done.stopped || answered >= limit) break;
+      if (this.kernel === null) {
+        // Here until a line gives the kernel its first unit (`noteUnit`), if one ever does.
+        start = this.answerLinesHere(bytes, start, limit - answered);
+        answered += this.answeredHere;
+        if (this.kernel === null || this.answeredHere === 0) break;
+        continue;
       }
+      const done = this.kernel.answerLines(bytes, start, limit - answered, this.output);
+      start = done.next;
+      answered += done.answered;
+      this.kernelAnswers += done.answered;
+      if (done.stopped) this.kernelStops++;
+      // A module whose names mostly need demangling stops the kernel at most lines: each stop
+      // costs a call for nothing, so past a few hundred of them it has to earn its keep.
+      const unprofitable = answerKernelUnits === 'default' && this.kernelStops >= 256 && this.kernelAnswers < 4 * this.kernelStops;
+      if (this.kernel.failed || unprofitable) {
+        this.kernel = null;
+        this.kernelUnavailable = true;
+      }
+      if (!done.stopped || answered >= limit) break;
+      // The line the kernel left.
       const end = lineEnd(bytes, start);
       if (end < 0) break;
       this.answerLine(bytes, start, end);
@@ -181,7 +194,10 @@ class LineAnswerer {
     return start;
   }
 
-  /** `answerLines` without the kernel. */
+  /**
+   * `answerLines` without the kernel, until the kernel has a unit: the lines answered go to
+   * `answeredHere`.
+   */
   private answerLinesHere(bytes: Uint8Array, from: number, limit: number): number {
     let start = from;
     let answered = 0;
@@ -191,7 +207,9 @@ class LineAnswerer {
       this.answerLine(bytes, start, at);
       start = at + 1;
       answered++;
+      if (this.kernel !== null) break;
     }
+    this.answeredHere = answered;
     return start;
   }
 
@@ -245,7 +263,7 @@ const SMALL_UNIT_LINES = 16;
 
 let answerKernelUnits: 'default' | 'all' | 'none' = 'default';
 
-/** For tests: every unit to the answer kernel at its first line, or none ever. */
+/** For tests: every unit to the answer kernel at its first line (and kept however often it stops), or none ever. */
 export function setAnswerKernelUnits(units: 'default' | 'all' | 'none'): void {
   answerKernelUnits = units;
 }
