@@ -224,12 +224,10 @@ export class DwarfContext {
    */
   indexedNames(unit: Unit, index: SubroutineIndex, i: number): { linkageName: string | null; shortName: string | null } | null {
     if (this.splitLookup) return null;
-    const start = this.namesStart(index, i);
-    const j = start === index.dieOffsets[i] ? i : index.indexOfDie(start);
-    if (j < 0 || index.origins[j] >= 0 || index.specifications[j] >= 0) return null;
+    const j = this.namingDie(index, i);
+    if (j < 0) return null;
     const nameForm = index.nameForms[j];
     const linkageForm = index.linkageForms[j];
-    if (nameForm === NAME_UNREAD || linkageForm === NAME_UNREAD) return null;
     return {
       linkageName: linkageForm === 0 ? null : this.info.stringOf(unit, linkageForm, index.linkageValues[j]),
       shortName: nameForm === 0 ? null : this.info.stringOf(unit, nameForm, index.nameValues[j]),
@@ -246,20 +244,26 @@ export class DwarfContext {
     if (this.splitLookup) return null;
     const offsets = new Int32Array(index.count);
     for (let i = 0; i < index.count; i++) {
-      const start = this.namesStart(index, i);
-      const j = start === index.dieOffsets[i] ? i : index.indexOfDie(start);
-      if (j < 0 || index.origins[j] >= 0 || index.specifications[j] >= 0) {
-        offsets[i] = NAME_ELSEWHERE;
-        continue;
-      }
-      const linkageForm = index.linkageForms[j];
-      const nameForm = index.nameForms[j];
-      if (nameForm === NAME_UNREAD || linkageForm === NAME_UNREAD) offsets[i] = NAME_ELSEWHERE;
+      const j = this.namingDie(index, i);
+      const linkageForm = j < 0 ? 0 : index.linkageForms[j];
+      const nameForm = j < 0 ? 0 : index.nameForms[j];
+      if (j < 0) offsets[i] = NAME_ELSEWHERE;
       else if (linkageForm !== 0) offsets[i] = this.strOffsetOr(unit, linkageForm, index.linkageValues[j]);
       else if (nameForm !== 0) offsets[i] = this.strOffsetOr(unit, nameForm, index.nameValues[j]);
       else offsets[i] = NAME_NONE;
     }
     return offsets;
+  }
+
+  /**
+   * The index DIE whose own DW_AT_name and linkage name are subroutine DIE `i`'s names, when the
+   * search for them ends there and the walk read both; else -1 (`declaration` finds them).
+   */
+  private namingDie(index: SubroutineIndex, i: number): number {
+    const start = this.namesStart(index, i);
+    const j = start === index.dieOffsets[i] ? i : index.indexOfDie(start);
+    if (j < 0 || index.origins[j] >= 0 || index.specifications[j] >= 0) return -1;
+    return index.nameForms[j] === NAME_UNREAD || index.linkageForms[j] === NAME_UNREAD ? -1 : j;
   }
 
   private strOffsetOr(unit: Unit, form: number, value: number): number {

@@ -205,12 +205,8 @@ export class DebugInfo {
         return this.tableString(this.sections.lineStr, this.lineStrCache, value);
       case C.DW_FORM_strx: case C.DW_FORM_strx1: case C.DW_FORM_strx2: case C.DW_FORM_strx3:
       case C.DW_FORM_strx4: case C.DW_FORM_GNU_str_index: {
-        const root = this.unitRoot(unit);
-        const at = root.strOffsetsBase + value * unit.offsetSize;
-        const table = this.sections.strOffsets;
-        if (at + unit.offsetSize > table.length) return null;
-        const offset = new Cursor(table, at, table.length, '.debug_str_offsets').uN(unit.offsetSize);
-        return this.tableString(this.sections.str, this.strCache, offset);
+        const offset = this.strOffset(unit, form, value);
+        return offset < 0 ? null : this.tableString(this.sections.str, this.strCache, offset);
       }
       default:
         return null;

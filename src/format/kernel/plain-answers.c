@@ -193,7 +193,7 @@ static int answerOne(const Batch *b, Out *o, u32 address) {
     outermost = (u32)parents[outermost];
   }
   if (((const i32 *)f->names)[outermost] == NO_NAME) return 0;
-  u8 *start = o->at;
+  // A 0 below leaves what was written for the caller to drop (`answer` goes back to where the line began).
   if (!putName(f, o, (u32)leaf)) return 0;
   i32 row = findRow(f, address);
   const u32 *payload = (const u32 *)f->rowPayload;
@@ -201,38 +201,23 @@ static int answerOne(const Batch *b, Out *o, u32 address) {
   if (row >= 0) {
     u32 fileColumn = payload[2 * row];
     u32 file = fileColumn >> 16;
-    if (file >= f->fileCount) {
-      o->at = start;
-      return 0;
-    }
+    if (file >= f->fileCount) return 0;
     if (((const u32 *)f->filePieces)[2 * file] != NO_FILE) {
-      if (!putLocation(f, o, file, payload[2 * row + 1], fileColumn & 0xffff)) {
-        o->at = start;
-        return 0;
-      }
+      if (!putLocation(f, o, file, payload[2 * row + 1], fileColumn & 0xffff)) return 0;
       located = 1;
     }
   }
   if (!located) {
-    if (!room(o, 7)) {
-      o->at = start;
-      return 0;
-    }
+    if (!room(o, 7)) return 0;
     const char *unknown = "??:0:0\n";
     for (u32 i = 0; i < 7; i++) *o->at++ = (u8)unknown[i];
   }
   const u32 *callFiles = (const u32 *)f->callFiles, *callLines = (const u32 *)f->callLines;
   const u32 *callColumns = (const u32 *)f->callColumns;
   for (u32 d = (u32)leaf; isInlined[d] && parents[d] >= 0; d = (u32)parents[d]) {
-    if (!putName(f, o, (u32)parents[d]) || !putLocation(f, o, callFiles[d], callLines[d], callColumns[d])) {
-      o->at = start;
-      return 0;
-    }
+    if (!putName(f, o, (u32)parents[d]) || !putLocation(f, o, callFiles[d], callLines[d], callColumns[d])) return 0;
   }
-  if (!room(o, 1)) {
-    o->at = start;
-    return 0;
-  }
+  if (!room(o, 1)) return 0;
   *o->at++ = '\n';
   return 1;
 }
