@@ -64,7 +64,7 @@ function readStdin(buffer: Uint8Array): Promise<number> {
   });
 }
 
-const STDIN_CHUNK = 1 << 16;
+const STDIN_CHUNK = 1 << 18;
 
 /**
  * Standard output written by a libuv worker thread (`fs.writev` on descriptor 1), which blocks

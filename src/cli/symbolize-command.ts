@@ -238,10 +238,13 @@ class LineAnswerer {
     const dwarf = this.symbolizer.dwarfContext;
     const located = this.located;
     if (dwarf === null || located.unit === null) return;
-    this.kernel ??= PlainAnswerKernel.create(dwarf.info.sections.str);
     if (this.kernel === null) {
-      this.kernelUnavailable = true;
-      return;
+      this.kernel = PlainAnswerKernel.create(dwarf.info.sections.str);
+      if (this.kernel === null) {
+        this.kernelUnavailable = true;
+        return;
+      }
+      this.output.takeBuffersFrom(this.kernel.outputBuffers);
     }
     this.kernel.addUnit({ dwarf, unit: located.unit, index, lineTable: located.lineTable, compDir: located.compDir });
   }

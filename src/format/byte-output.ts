@@ -16,6 +16,7 @@ export class ChunkWriter {
    */
   buffer: Uint8Array = new Uint8Array(FIRST_CHUNK);
   used = 0;
+  private source: BufferSource | null = null;
 
   /** Makes room for `n` more bytes in `buffer` (starting a new chunk if needed). */
   reserve(n: number): void {
@@ -26,12 +27,38 @@ export class ChunkWriter {
   }
 
   /**
+   * Buffers made from now on come from `source`, which a writer that fills them in place can ask
+   * for (`reserveInSource`): a WebAssembly kernel writing straight into the chunks that are
+   * written out, instead of into its own memory to be copied here. Buffers made before are
+   * not reused.
+   */
+  takeBuffersFrom(source: BufferSource): void {
+    this.source = source;
+    this.spare.length = 0;
+  }
+
+  /**
+   * Makes room for `n` more bytes in a buffer from the source (see `takeBuffersFrom`); false when
+   * there is no source or it has no buffer left to give.
+   */
+  reserveInSource(n: number): boolean {
+    const source = this.source;
+    if (source === null) return false;
+    if (this.buffer.buffer !== source.memory || this.used + n > this.buffer.length) {
+      if (this.used > 0) this.retireBuffer();
+      this.buffer = this.freshBuffer(n);
+      this.used = 0;
+    }
+    return this.buffer.buffer === source.memory && this.used + n <= this.buffer.length;
+  }
+
+  /**
    * A spare buffer, or a new one. Both come off the spare list, so the code that reuses one has
    * run before V8 optimizes the writer (code first met in optimized code would throw it away).
    */
   private freshBuffer(n: number): Uint8Array {
     if (n > OUTPUT_CHUNK) return new Uint8Array(n);
-    if (this.spare.length === 0) this.spare.push(new Uint8Array(OUTPUT_CHUNK));
+    if (this.spare.length === 0) this.spare.push(this.source?.make(OUTPUT_CHUNK) ?? new Uint8Array(OUTPUT_CHUNK));
     return this.spare.pop()!;
   }
 
@@ -50,15 +77,6 @@ export class ChunkWriter {
     // loop beats `TypedArray#set`, which calls into the runtime and allocates a subarray.
     for (let i = start; i < end; i++) buffer[at++] = source[i];
     this.used = at;
-  }
-
-  /** Copies bytes [start, end) of `source` in one go (long runs: a kernel's answers). */
-  writeBlock(source: Uint8Array, start: number, end: number): void {
-    const n = end - start;
-    if (n <= 0) return;
-    if (this.used + n > this.buffer.length) this.reserve(n);
-    this.buffer.set(source.subarray(start, end), this.used);
-    this.used += n;
   }
 
   writeText(text: string): void {
@@ -120,8 +138,19 @@ export class ChunkWriter {
    * instead of leaving a trail of written buffers for the collector.
    */
   recycle(buffers: readonly Uint8Array[]): void {
-    for (const buffer of buffers) if (buffer.length === OUTPUT_CHUNK) this.spare.push(buffer);
+    const source = this.source;
+    for (const buffer of buffers) {
+      if (buffer.length === OUTPUT_CHUNK && (source === null || buffer.buffer === source.memory)) this.spare.push(buffer);
+    }
   }
+}
+
+/** Where a ChunkWriter's buffers come from (`takeBuffersFrom`). */
+export interface BufferSource {
+  /** The memory its buffers are views of. */
+  readonly memory: ArrayBufferLike;
+  /** A buffer of `bytes` bytes in `memory`, or null when there is no more room. */
+  make(bytes: number): Uint8Array | null;
 }
 
 export interface OutputBatch {

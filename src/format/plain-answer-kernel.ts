@@ -18,7 +18,7 @@ import { NAME_ELSEWHERE, NAME_NONE, type DwarfContext } from '../dwarf/context.j
 import type { Unit } from '../dwarf/unit.js';
 import type { SubroutineIndex } from '../dwarf/subroutines.js';
 import type { LineTable } from '../dwarf/line.js';
-import type { ChunkWriter } from './byte-output.js';
+import type { BufferSource, ChunkWriter } from './byte-output.js';
 import { WASM_BASE64 } from './kernel/plain-answers.wasm.js';
 
 const kernel = new KernelModule(WASM_BASE64);
@@ -36,15 +36,24 @@ const U = Object.fromEntries(UNIT.map((name, i) => [name, i])) as Record<(typeof
 const BATCH = [
   'input', 'inputEnd', 'output', 'outputEnd', 'lineBudget',
   'rangeLows', 'rangeHighs', 'rangeUnits', 'rangeCount', 'consumed', 'written', 'answered',
+  'window', 'windowCapacity', 'windowCount', 'windowCursor',
 ] as const;
 const B = Object.fromEntries(BATCH.map((name, i) => [name, i])) as Record<(typeof BATCH)[number], number>;
 
 const DONE = 0;
 const OUTPUT_FULL = 1;
 const NO_FILE = 0xffffffff;
-/** Input copied in per call, and room for answers (a call stops when less than 4 KB is left). */
-const INPUT_BYTES = 1 << 17;
-const OUTPUT_BYTES = 1 << 18;
+/** Input copied in per call. */
+const INPUT_BYTES = 1 << 18;
+/** Room for answers a call needs (the kernel stops, OUTPUT_FULL, when less than this is left). */
+const OUTPUT_ROOM = 4096;
+/**
+ * Lines the kernel looks up together, in address order (`fillWindow` in the C says why); at most
+ * 2^16, and a chunk of standard input holds fewer.
+ */
+const WINDOW_LINES = 1 << 15;
+/** The window's region: line starts, sort keys, lookups, and the sort's digit counts (plain-answers.c). */
+const WINDOW_BYTES = 4 * (WINDOW_LINES + 1) + 8 + 24 * WINDOW_LINES + 4 * 2048;
 
 /** What `answerLines` did: where the first line it left starts, and how many it answered. */
 export interface KernelAnswers {
@@ -68,8 +77,14 @@ export class PlainAnswerKernel {
   failed = false;
   private readonly batch: Uint32Array;
   private readonly heap: Uint8Array;
-  /** The added units' ranges, by low address: low, high, where the unit's `Unit` is. */
-  private ranges: number[][] = [];
+  /**
+   * The added units' ranges, by low address, in the arena: lows, highs, and where each one's
+   * `Unit` is (`rangeCount` of `rangeCapacity` used).
+   */
+  private rangeLows = new Uint32Array(0);
+  private rangeHighs = new Uint32Array(0);
+  private rangeUnits = new Uint32Array(0);
+  private rangeCount = 0;
   /** What the input region holds: `copiedLength` bytes of `copied` from `copiedFrom`. */
   private copied: Uint8Array | null = null;
   private copiedFrom = 0;
@@ -80,10 +95,16 @@ export class PlainAnswerKernel {
     private readonly str: Uint8Array,
     private readonly batchAt: number,
     private readonly inputAt: number,
-    private readonly outputAt: number,
   ) {
     this.batch = new Uint32Array(run.buffer, batchAt, BATCH.length);
     this.heap = new Uint8Array(run.buffer);
+    this.outputBuffers = {
+      memory: run.buffer,
+      make: (bytes) => {
+        const region = kernel.instantiate(bytes, str);
+        return region === null || region.buffer !== run.buffer ? null : new Uint8Array(region.buffer, region.base, bytes);
+      },
+    };
   }
 
   /** A kernel for the module whose `.debug_str` is `str`, or null where it cannot run (see above). */
@@ -93,11 +114,20 @@ export class PlainAnswerKernel {
     const layout = new KernelLayout();
     const batchAt = layout.place(4 * BATCH.length);
     const inputAt = layout.place(INPUT_BYTES);
-    const outputAt = layout.place(OUTPUT_BYTES);
+    const windowAt = layout.place(WINDOW_BYTES);
     const run = kernel.instantiate(layout.size, str);
     if (run === null || run.scratch || run.buffer !== str.buffer) return null;
-    return new PlainAnswerKernel(run, str, run.base + batchAt, run.base + inputAt, run.base + outputAt);
+    const answers = new PlainAnswerKernel(run, str, run.base + batchAt, run.base + inputAt);
+    answers.batch[B.window] = run.base + windowAt;
+    answers.batch[B.windowCapacity] = WINDOW_LINES;
+    return answers;
   }
+
+  /**
+   * Output buffers in the kernel's memory, for the ChunkWriter that `answerLines` writes to
+   * (`ChunkWriter.takeBuffersFrom`): the kernel writes its answers where they are written out from.
+   */
+  readonly outputBuffers: BufferSource;
 
   /** Adds a unit whose lines the kernel answers from now on; false if it cannot. */
   addUnit(tables: UnitTables): boolean {
@@ -190,30 +220,64 @@ export class PlainAnswerKernel {
     } catch {
       return false;
     }
-    const ranges = dwarf.unitRanges(unit);
-    for (let r = 0; r < ranges.length; r += 2) {
-      // Ranges past 32 bits are left to JavaScript (a high at 2^32 exactly is capped: no u32 address reaches it).
-      if (ranges[r] <= 0xffffffff) this.ranges.push([ranges[r], Math.min(ranges[r + 1], 0xffffffff), at(unitAt)]);
+    if (!this.addRanges(dwarf.unitRanges(unit), at(unitAt))) return false;
+    // Lines of the window no unit covered may be this one's.
+    try {
+      (this.run.exports.relocate as (batch: number) => void)(this.batchAt);
+    } catch {
+      this.failed = true;
     }
-    return this.placeRanges();
+    return true;
   }
 
-  /** The added units' ranges, sorted, where the kernel reads them (a new place each time: few and small). */
-  private placeRanges(): boolean {
-    this.ranges.sort((a, b) => a[0] - b[0]);
-    const count = this.ranges.length;
-    const run = kernel.instantiate(12 * count, this.str);
-    if (run === null || run.scratch || run.buffer !== this.run.buffer) return false;
-    const words = new Uint32Array(run.buffer, run.base, 3 * count);
-    this.ranges.forEach(([low, high, unitAt], r) => {
-      words[r] = low;
-      words[count + r] = high;
-      words[2 * count + r] = unitAt;
-    });
+  /**
+   * Merges a unit's ranges (low, high pairs) into the sorted ones the kernel reads, after those
+   * with the same low (as a stable sort would). The arrays move to a region twice the size when
+   * full: ~60 units are added in a run, and a fresh region each time was fresh pages each time.
+   */
+  private addRanges(ranges: Float64Array, unitAt: number): boolean {
+    const lows: number[] = [];
+    const highs: number[] = [];
+    for (let r = 0; r < ranges.length; r += 2) {
+      // Ranges past 32 bits are left to JavaScript (a high at 2^32 exactly is capped: no u32 address reaches it).
+      if (ranges[r] <= 0xffffffff) {
+        lows.push(ranges[r]);
+        highs.push(Math.min(ranges[r + 1], 0xffffffff));
+      }
+    }
+    const order = lows.map((_, i) => i).sort((a, b) => lows[a] - lows[b] || a - b);
+    const count = this.rangeCount + order.length;
+    if (count > this.rangeLows.length) {
+      const capacity = Math.max(64, 2 * count);
+      const run = kernel.instantiate(12 * capacity, this.str);
+      if (run === null || run.scratch || run.buffer !== this.run.buffer) return false;
+      const grown = [0, 1, 2].map((i) => new Uint32Array(run.buffer, run.base + 4 * capacity * i, capacity));
+      grown[0].set(this.rangeLows.subarray(0, this.rangeCount));
+      grown[1].set(this.rangeHighs.subarray(0, this.rangeCount));
+      grown[2].set(this.rangeUnits.subarray(0, this.rangeCount));
+      [this.rangeLows, this.rangeHighs, this.rangeUnits] = grown;
+    }
+    const { rangeLows, rangeHighs, rangeUnits } = this;
+    // From the back: each old range moves up past the new ones that sort before it.
+    let old = this.rangeCount - 1;
+    for (let k = count - 1, n = order.length - 1; n >= 0; k--) {
+      if (old >= 0 && rangeLows[old] > lows[order[n]]) {
+        rangeLows[k] = rangeLows[old];
+        rangeHighs[k] = rangeHighs[old];
+        rangeUnits[k] = rangeUnits[old];
+        old--;
+      } else {
+        rangeLows[k] = lows[order[n]];
+        rangeHighs[k] = highs[order[n]];
+        rangeUnits[k] = unitAt;
+        n--;
+      }
+    }
+    this.rangeCount = count;
     const batch = this.batch;
-    batch[B.rangeLows] = run.base;
-    batch[B.rangeHighs] = run.base + 4 * count;
-    batch[B.rangeUnits] = run.base + 8 * count;
+    batch[B.rangeLows] = rangeLows.byteOffset;
+    batch[B.rangeHighs] = rangeHighs.byteOffset;
+    batch[B.rangeUnits] = rangeUnits.byteOffset;
     batch[B.rangeCount] = count;
     return true;
   }
@@ -236,11 +300,18 @@ export class PlainAnswerKernel {
         this.copiedFrom = next;
         this.copiedLength = Math.min(INPUT_BYTES, bytes.length - next);
         heap.set(bytes.subarray(next, next + this.copiedLength), this.inputAt);
+        batch[B.windowCount] = 0;
       }
+      if (!out.reserveInSource(OUTPUT_ROOM)) {
+        // The memory is full: JavaScript answers from this line on.
+        this.failed = true;
+        return { next, answered, stopped: true };
+      }
+      const output = out.buffer.byteOffset + out.used;
       batch[B.input] = this.inputAt + (next - this.copiedFrom);
       batch[B.inputEnd] = this.inputAt + this.copiedLength;
-      batch[B.output] = this.outputAt;
-      batch[B.outputEnd] = this.outputAt + OUTPUT_BYTES;
+      batch[B.output] = output;
+      batch[B.outputEnd] = out.buffer.byteOffset + out.buffer.length;
       batch[B.lineBudget] = limit - answered;
       let status: number;
       try {
@@ -251,7 +322,7 @@ export class PlainAnswerKernel {
         return { next, answered, stopped: true };
       }
       const consumed = batch[B.consumed] - batch[B.input];
-      out.writeBlock(heap, this.outputAt, batch[B.written]);
+      out.used += batch[B.written] - output;
       next += consumed;
       answered += batch[B.answered];
       kernelAnswers += batch[B.answered];
