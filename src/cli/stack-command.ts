@@ -166,7 +166,7 @@ export async function loadTraceModule(
 ): Promise<{ module: TraceModule; resolved: ResolvedDebugInfo } | { error: string }> {
   let module: WasmModule;
   try {
-    module = new WasmModule(readFileForKernels(path));
+    module = new WasmModule(await readFileForKernels(path));
   } catch (error) {
     return { error: error instanceof CrosstraceError ? error.message : fsReason(error) };
   }

@@ -314,7 +314,7 @@ export async function symbolizeCommand(argv: string[], io: CliIO): Promise<numbe
 
   let module: WasmModule;
   try {
-    module = new WasmModule(readFileForKernels(obj));
+    module = new WasmModule(await readFileForKernels(obj));
   } catch (error) {
     const reason = error instanceof CrosstraceError ? error.message : (error as NodeJS.ErrnoException).code === 'ENOENT'
       ? 'no such file' : (error as Error).message;
