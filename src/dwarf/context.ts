@@ -235,24 +235,13 @@ export class DwarfContext {
   }
 
   /**
-   * Per subroutine DIE, where in `.debug_str` the name `--functions=linkage` shows starts (the
-   * linkage name, else DW_AT_name), as `indexedNames` finds it: NAME_NONE when DWARF names none,
-   * NAME_ELSEWHERE when `indexedNames` would not know or the name is not in `.debug_str` (ask
-   * `declaration`). Numbers only, for a writer that copies the bytes.
+   * What a reader of a unit's string-class values needs besides `.debug_str` and
+   * `.debug_str_offsets` (the answer kernel finds names by form and value itself, as
+   * `indexedNames` does); null for split DWARF, whose names are in the .dwo.
    */
-  linkageNameOffsets(unit: Unit, index: SubroutineIndex): Int32Array | null {
+  stringForms(unit: Unit): { strOffsetsBase: number; offsetSize: number } | null {
     if (this.splitLookup) return null;
-    const offsets = new Int32Array(index.count);
-    for (let i = 0; i < index.count; i++) {
-      const j = this.namingDie(index, i);
-      const linkageForm = j < 0 ? 0 : index.linkageForms[j];
-      const nameForm = j < 0 ? 0 : index.nameForms[j];
-      if (j < 0) offsets[i] = NAME_ELSEWHERE;
-      else if (linkageForm !== 0) offsets[i] = this.strOffsetOr(unit, linkageForm, index.linkageValues[j]);
-      else if (nameForm !== 0) offsets[i] = this.strOffsetOr(unit, nameForm, index.nameValues[j]);
-      else offsets[i] = NAME_NONE;
-    }
-    return offsets;
+    return { strOffsetsBase: this.info.unitRoot(unit).strOffsetsBase, offsetSize: unit.offsetSize };
   }
 
   /**
@@ -264,11 +253,6 @@ export class DwarfContext {
     const j = start === index.dieOffsets[i] ? i : index.indexOfDie(start);
     if (j < 0 || index.origins[j] >= 0 || index.specifications[j] >= 0) return -1;
     return index.nameForms[j] === NAME_UNREAD || index.linkageForms[j] === NAME_UNREAD ? -1 : j;
-  }
-
-  private strOffsetOr(unit: Unit, form: number, value: number): number {
-    const offset = this.info.strOffset(unit, form, value);
-    return offset >= 0 && offset <= 0x7fffffff ? offset : NAME_ELSEWHERE;
   }
 
   /**
@@ -309,8 +293,3 @@ function hasRnglistsBase(info: DebugInfo, unit: Unit): boolean {
   const die = info.readDie(unit, unit.firstDieOffset);
   return die !== null && die.attributes.some((a) => a.at === C.DW_AT_rnglists_base);
 }
-
-/** `linkageNameOffsets`: DWARF names no function here. */
-export const NAME_NONE = -1;
-/** `linkageNameOffsets`: the name is found another way (`declaration`). */
-export const NAME_ELSEWHERE = -2;

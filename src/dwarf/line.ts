@@ -141,16 +141,39 @@ export class LineTable {
   }
 }
 
-/** Absolute on POSIX or on Windows, as LLVM checks before joining paths. */
+/**
+ * Absolute on POSIX or on Windows (`C:\` or `C:/`; `\\server\`), as LLVM checks before joining
+ * paths. By character codes: a file table's paths are joined once per run, in cold code, where a
+ * regular expression's first use costs more than the whole check.
+ */
 function isAbsolutePath(path: string): boolean {
-  if (path.startsWith('/')) return true;
-  return /^[A-Za-z]:[\\/]/.test(path) || /^\\\\[^\\/]+[\\/]/.test(path);
+  const first = path.charCodeAt(0);
+  if (first === SLASH) return true;
+  if (path.length >= 3 && path.charCodeAt(1) === COLON && isSeparator(path.charCodeAt(2))) {
+    return (first | 0x20) >= 0x61 && (first | 0x20) <= 0x7a;
+  }
+  if (first !== BACKSLASH || path.charCodeAt(1) !== BACKSLASH) return false;
+  // A server name, then a separator.
+  for (let i = 2; i < path.length; i++) if (isSeparator(path.charCodeAt(i))) return i > 2;
+  return false;
 }
+
+function isSeparator(code: number): boolean {
+  return code === SLASH || code === BACKSLASH;
+}
+
+const SLASH = 0x2f;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
 
 /** `llvm::sys::path::append` in POSIX style: one separator between parts, empty parts skipped. */
 function appendPath(path: string, component: string): string {
   if (component === '') return path;
-  if (path !== '' && path.endsWith('/')) return path + component.replace(/^\/+/, '');
+  if (path !== '' && path.endsWith('/')) {
+    let start = 0;
+    while (component.charCodeAt(start) === SLASH) start++;
+    return path + component.slice(start);
+  }
   if (path === '' || component.startsWith('/')) return path + component;
   return path + '/' + component;
 }

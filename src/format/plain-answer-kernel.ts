@@ -14,7 +14,7 @@
  * added. Without an arena there is nothing to run it on, and the caller answers in JavaScript.
  */
 import { KernelLayout, KernelModule, type KernelRun } from '../dwarf/kernel-module.js';
-import { NAME_ELSEWHERE, NAME_NONE, type DwarfContext } from '../dwarf/context.js';
+import type { DwarfContext } from '../dwarf/context.js';
 import type { Unit } from '../dwarf/unit.js';
 import type { SubroutineIndex } from '../dwarf/subroutines.js';
 import type { LineTable } from '../dwarf/line.js';
@@ -31,6 +31,13 @@ const UNIT = [
   'filePieces', 'fileCount',
 ] as const;
 const U = Object.fromEntries(UNIT.map((name, i) => [name, i])) as Record<(typeof UNIT)[number], number>;
+
+/** The kernel's `NameSources` after its first field (a double), field by field (32-bit words). */
+const NAME_SOURCES = [
+  'dieOffsets', 'origins', 'specifications', 'namesItself', 'nameForms', 'nameValues', 'linkageForms', 'linkageValues',
+  'str', 'strLength', 'strOffsets', 'strOffsetsLength', 'offsetSize',
+] as const;
+const N = Object.fromEntries(NAME_SOURCES.map((name, i) => [name, i])) as Record<(typeof NAME_SOURCES)[number], number>;
 
 /** The kernel's `Batch`. */
 const BATCH = [
@@ -133,8 +140,8 @@ export class PlainAnswerKernel {
   addUnit(tables: UnitTables): boolean {
     const { dwarf, unit, index, lineTable } = tables;
     if (dwarf.info.sections.str !== this.str) return false;
-    const nameOffsets = dwarf.linkageNameOffsets(unit, index);
-    if (nameOffsets === null) return false;
+    const stringForms = dwarf.stringForms(unit);
+    if (stringForms === null) return false;
     const map = index.mapArrays();
     const buffer = this.run.buffer;
     const sequences = lineTable === null ? 0 : lineTable.sequenceLow.length;
@@ -148,9 +155,16 @@ export class PlainAnswerKernel {
       ['callFiles', index.callFiles], ['callLines', index.callLines], ['callColumns', index.callColumns],
     ];
     if (lineTable !== null) arrays.push(['rowAddresses', lineTable.rowAddresses], ['rowPayload', lineTable.rowPayload]);
+    const nameArrays: [(typeof NAME_SOURCES)[number], ArrayBufferView][] = [
+      ['dieOffsets', index.dieOffsets], ['origins', index.origins], ['specifications', index.specifications],
+      ['namesItself', index.namesItself], ['nameForms', index.nameForms], ['nameValues', index.nameValues],
+      ['linkageForms', index.linkageForms], ['linkageValues', index.linkageValues],
+    ];
     const layout = new KernelLayout();
     const unitAt = layout.place(4 * UNIT.length);
+    const sourcesAt = layout.place(8 + 4 * NAME_SOURCES.length);
     const copies = arrays.map(([, view]) => (view.buffer === buffer ? -1 : layout.place(view.byteLength)));
+    const nameCopies = nameArrays.map(([, view]) => (view.buffer === buffer ? -1 : layout.place(view.byteLength)));
     const namesAt = layout.place(4 * index.count);
     const nameLengthsAt = layout.place(4 * index.count);
     const sequencesAt = layout.place(16 * sequences);
@@ -162,20 +176,27 @@ export class PlainAnswerKernel {
     const heap = this.heap;
     const fields = new Uint32Array(buffer, at(unitAt), UNIT.length);
 
+    // Where each array is for the kernel: in place, or copied in.
+    const place = (view: ArrayBufferView, copy: number): number => {
+      if (copy < 0) return view.byteOffset;
+      heap.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), at(copy));
+      return at(copy);
+    };
     arrays.forEach(([field, view], i) => {
-      if (copies[i] < 0) {
-        fields[U[field]] = view.byteOffset;
-      } else {
-        heap.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), at(copies[i]));
-        fields[U[field]] = at(copies[i]);
-      }
+      fields[U[field]] = place(view, copies[i]);
     });
-    const names = new Int32Array(buffer, at(namesAt), index.count);
-    const strAt = this.str.byteOffset;
-    for (let i = 0; i < index.count; i++) {
-      const offset = nameOffsets[i];
-      names[i] = offset === NAME_NONE ? NAME_NONE : offset === NAME_ELSEWHERE ? NAME_ELSEWHERE : strAt + offset;
-    }
+    const sources = new Uint32Array(buffer, at(sourcesAt) + 8, NAME_SOURCES.length);
+    new Float64Array(buffer, at(sourcesAt), 1)[0] = stringForms.strOffsetsBase;
+    nameArrays.forEach(([field, view], i) => {
+      sources[N[field]] = place(view, nameCopies[i]);
+    });
+    const strOffsets = dwarf.info.sections.strOffsets;
+    sources[N.str] = this.str.byteOffset;
+    sources[N.strLength] = this.str.length;
+    // (Where the module is in the arena its sections are; else strx names are left to JavaScript.)
+    sources[N.strOffsets] = strOffsets.buffer === buffer ? strOffsets.byteOffset : 0;
+    sources[N.strOffsetsLength] = strOffsets.buffer === buffer ? strOffsets.length : 0;
+    sources[N.offsetSize] = stringForms.offsetSize;
     if (lineTable !== null) {
       const seq = new Uint32Array(buffer, at(sequencesAt), 4 * sequences);
       for (let s = 0; s < sequences; s++) {
@@ -205,7 +226,7 @@ export class PlainAnswerKernel {
     fields[U.mapShift] = map.shift;
     fields[U.mapLimit] = map.limit;
     fields[U.dieCount] = index.count;
-    fields[U.names] = names.byteOffset;
+    fields[U.names] = at(namesAt);
     fields[U.nameLengths] = at(nameLengthsAt);
     fields[U.seqLows] = at(sequencesAt);
     fields[U.seqHighs] = at(sequencesAt) + 4 * sequences;
@@ -216,7 +237,7 @@ export class PlainAnswerKernel {
     fields[U.fileCount] = files.length;
 
     try {
-      (this.run.exports.prepareNames as (unit: number) => void)(at(unitAt));
+      (this.run.exports.prepareNames as (unit: number, sources: number) => void)(at(unitAt), at(sourcesAt));
     } catch {
       return false;
     }

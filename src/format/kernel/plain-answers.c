@@ -14,6 +14,7 @@
 typedef unsigned int u32;
 typedef int i32;
 typedef unsigned char u8;
+typedef unsigned short u16;
 typedef unsigned long long u64;
 
 // Field by field as plain-answer-kernel.ts writes them (UNIT and BATCH there); offsets are into
@@ -22,7 +23,7 @@ typedef struct {
   u32 keys, highs, owners, entryCount;      // the subroutine map (f64, f64, i32)
   u32 mapShift, mapLimit, mapStarts;        // its bucket index (u32 starts)
   u32 isInlined, parents, callFiles, callLines, callColumns, dieCount;
-  u32 names;                        // i32 per DIE: where its name's bytes start (NUL-ended); NO_NAME; NEEDS_SCRIPT
+  u32 names;                        // i32 per DIE, filled by `prepareNames`: where its name's bytes start (NUL-ended); NO_NAME; NEEDS_SCRIPT
   u32 nameLengths;                  // u32 per DIE, filled by `prepareNames`
   u32 rowAddresses, rowPayload;     // the line table (u32; u32 pairs: file << 16 | column, line)
   u32 seqLows, seqHighs, seqFirstRows, seqLastRows, seqCount; // u32 each
@@ -148,12 +149,89 @@ static int putName(const Unit *f, Out *o, u32 die) {
   return 1;
 }
 
-// Once per unit: each name's length, and NEEDS_SCRIPT for names JavaScript must show (demangling
-// could change one that starts with '_'; it decodes other than ASCII; an empty name prints empty).
-__attribute__((export_name("prepareNames"))) void prepareNames(Unit *f) {
+// Where a unit's subroutine DIEs' names are, as the subroutine walk read them (subroutines.ts:
+// SubroutineIndex), and the string sections they point into. Field by field as
+// plain-answer-kernel.ts writes them (NAME_SOURCES there).
+typedef struct {
+  double strOffsetsBase;                                // the unit's DW_AT_str_offsets_base (NaN: none)
+  u32 dieOffsets, origins, specifications, namesItself; // u32, f64 (-1: none), f64, u8 per DIE
+  u32 nameForms, nameValues, linkageForms, linkageValues; // u16, u32, u16, u32 per DIE (form 0: none)
+  u32 str, strLength;                                   // .debug_str
+  u32 strOffsets, strOffsetsLength, offsetSize;         // .debug_str_offsets (length 0: not readable here)
+} NameSources;
+
+#define DW_FORM_strp 0x0e
+#define DW_FORM_strx 0x1a
+#define DW_FORM_strx1 0x25
+#define DW_FORM_strx4 0x28
+#define DW_FORM_GNU_str_index 0x1f02
+// subroutines.ts: a name the walk could not keep in its arrays.
+#define NAME_UNREAD 0xffff
+
+// DwarfContext.namesStart: the DIE offset the search for DIE i's names starts at.
+static double namesStart(const NameSources *s, u32 i) {
+  double origin = ((const double *)s->origins)[i], specification = ((const double *)s->specifications)[i];
+  if (!((const u8 *)s->namesItself)[i] && (origin >= 0) != (specification >= 0)) return origin >= 0 ? origin : specification;
+  return ((const u32 *)s->dieOffsets)[i];
+}
+
+// SubroutineIndex.indexOfDie: the index of the DIE at `offset`, or -1.
+static i32 indexOfDie(const NameSources *s, u32 count, double offset) {
+  const u32 *offsets = (const u32 *)s->dieOffsets;
+  u32 lo = 0, hi = count;
+  while (lo < hi) {
+    u32 mid = (lo + hi) >> 1;
+    if ((double)offsets[mid] < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < count && (double)offsets[lo] == offset ? (i32)lo : -1;
+}
+
+// DwarfContext.namingDie: the DIE whose own names are DIE i's, or -1 (JavaScript finds them).
+static i32 namingDie(const NameSources *s, u32 count, u32 i) {
+  double start = namesStart(s, i);
+  i32 j = start == (double)((const u32 *)s->dieOffsets)[i] ? (i32)i : indexOfDie(s, count, start);
+  if (j < 0 || ((const double *)s->origins)[j] >= 0 || ((const double *)s->specifications)[j] >= 0) return -1;
+  if (((const u16 *)s->nameForms)[j] == NAME_UNREAD || ((const u16 *)s->linkageForms)[j] == NAME_UNREAD) return -1;
+  return j;
+}
+
+// DebugInfo.strOffset: where a string-class value's bytes start in .debug_str, or -1.
+static double strOffset(const NameSources *s, u32 form, u32 value) {
+  if (form == DW_FORM_strp) return value < s->strLength ? (double)value : -1;
+  if (!(form == DW_FORM_strx || (form >= DW_FORM_strx1 && form <= DW_FORM_strx4) || form == DW_FORM_GNU_str_index)) return -1;
+  double at = s->strOffsetsBase + (double)value * s->offsetSize;
+  if (!(at >= 0) || at + s->offsetSize > s->strOffsetsLength) return -1;
+  const u8 *p = (const u8 *)s->strOffsets + (u32)at;
+  double offset = 0;
+  for (u32 k = s->offsetSize; k > 0; k--) offset = offset * 256 + p[k - 1];
+  return offset < s->strLength ? offset : -1;
+}
+
+// Where the name is in memory, or NEEDS_SCRIPT.
+static i32 nameAt(const NameSources *s, u32 form, u32 value) {
+  double offset = strOffset(s, form, value);
+  if (offset < 0 || s->str + offset > 0x7fffffff) return NEEDS_SCRIPT;
+  return (i32)(s->str + (u32)offset);
+}
+
+// Once per unit: where each subroutine DIE's name shows from (`--functions=linkage`: the linkage
+// name, else DW_AT_name; as DwarfContext.indexedNames finds them), its length, and NEEDS_SCRIPT
+// for names JavaScript must show: found another way (a declaration, a .dwo), demangling could
+// change one (it starts with '_'), it decodes other than ASCII, or it is empty.
+__attribute__((export_name("prepareNames"))) void prepareNames(Unit *f, const NameSources *s) {
   i32 *names = (i32 *)f->names;
   u32 *lengths = (u32 *)f->nameLengths;
   for (u32 die = 0; die < f->dieCount; die++) {
+    i32 j = namingDie(s, f->dieCount, die);
+    if (j < 0) {
+      names[die] = NEEDS_SCRIPT;
+      continue;
+    }
+    u32 linkageForm = ((const u16 *)s->linkageForms)[j], nameForm = ((const u16 *)s->nameForms)[j];
+    if (linkageForm != 0) names[die] = nameAt(s, linkageForm, ((const u32 *)s->linkageValues)[j]);
+    else if (nameForm != 0) names[die] = nameAt(s, nameForm, ((const u32 *)s->nameValues)[j]);
+    else names[die] = NO_NAME;
     if (names[die] < 0) continue;
     const u8 *name = (const u8 *)names[die];
     u32 length = 0;
