@@ -52,22 +52,43 @@ typedef struct {
 #define NUMBERS_ROOM 32
 
 // The first of keys[lo, hi) greater than `value` (keys ascending), for doubles and for words.
+// Without branches on the comparisons (a select, which V8 compiles to a conditional move): the
+// lookups' searches are short and their outcomes random, and mispredicted branches were most of
+// their cost.
 #define UPPER_BOUND(name, type)                                   \
   static u32 name(const type *keys, u32 lo, u32 hi, type value) { \
-    while (lo < hi) {                                             \
-      u32 mid = (lo + hi) >> 1;                                   \
-      if (keys[mid] <= value) lo = mid + 1;                       \
-      else hi = mid;                                              \
+    u32 n = hi - lo;                                              \
+    if (n == 0) return lo;                                        \
+    const type *base = keys + lo;                                 \
+    while (n > 1) {                                               \
+      u32 half = n >> 1;                                          \
+      base = base[half] <= value ? base + half : base;            \
+      n -= half;                                                  \
     }                                                             \
-    return lo;                                                    \
+    return (u32)(base - keys) + (*base <= value);                 \
   }
 UPPER_BOUND(upperBoundF64, double)
 UPPER_BOUND(upperBoundU32, u32)
 
+// Where the last lookup of a run in address order ended: the unit range and the sequence it
+// found. An upper bound for a later address is never before an earlier one's, so while the
+// address stays inside them they are still the answer and the searches are skipped. (A lookup
+// out of order passes a finger of its own.)
+typedef struct {
+  u32 range;         // rangeCount: none
+  const void *unit;  // the sequence's unit (0: none)
+  u32 sequence;
+} Finger;
+
 // The prepared unit the unit map answers `address` with, or 0.
-static const Unit *unitFor(const Batch *b, u32 address) {
-  u32 r = upperBoundU32((const u32 *)b->rangeHighs, 0, b->rangeCount, address);
-  if (r == b->rangeCount || address < ((const u32 *)b->rangeLows)[r]) return 0;
+static const Unit *unitFor(const Batch *b, u32 address, Finger *finger) {
+  const u32 *lows = (const u32 *)b->rangeLows, *highs = (const u32 *)b->rangeHighs;
+  u32 r = finger->range;
+  if (r >= b->rangeCount || address < lows[r] || address >= highs[r]) {
+    r = upperBoundU32(highs, 0, b->rangeCount, address);
+    if (r == b->rangeCount || address < lows[r]) return 0;
+    finger->range = r;
+  }
   return (const Unit *)((const u32 *)b->rangeUnits)[r];
 }
 
@@ -88,10 +109,15 @@ static i32 findDie(const Unit *f, u32 address) {
 }
 
 // LineTable.lookup for addresses below 2^32: the row, or -1.
-static i32 findRow(const Unit *f, u32 address) {
-  const u32 *highs = (const u32 *)f->seqHighs;
-  u32 s = upperBoundU32(highs, 0, f->seqCount, address);
-  if (s == f->seqCount || address < ((const u32 *)f->seqLows)[s]) return -1;
+static i32 findRow(const Unit *f, u32 address, Finger *finger) {
+  const u32 *lows = (const u32 *)f->seqLows, *highs = (const u32 *)f->seqHighs;
+  u32 s = finger->sequence;
+  if (finger->unit != f || s >= f->seqCount || address < lows[s] || address >= highs[s]) {
+    s = upperBoundU32(highs, 0, f->seqCount, address);
+    if (s == f->seqCount || address < lows[s]) return -1;
+    finger->unit = f;
+    finger->sequence = s;
+  }
   u32 first = ((const u32 *)f->seqFirstRows)[s] + 1;
   u32 last = ((const u32 *)f->seqLastRows)[s] - 1;
   return (i32)upperBoundU32((const u32 *)f->rowAddresses, first, last, address) - 1;
@@ -292,9 +318,9 @@ static Window windowOf(const Batch *b) {
 }
 
 // What an answer needs for `address`, or a `leaf` below 0: the line is JavaScript's.
-static void locate(const Batch *b, u32 address, Found *found) {
+static void locate(const Batch *b, u32 address, Found *found, Finger *finger) {
   found->leaf = NO_UNIT;
-  const Unit *f = unitFor(b, address);
+  const Unit *f = unitFor(b, address, finger);
   if (f == 0) return;
   found->leaf = NOT_MINE;
   i32 leaf = findDie(f, address);
@@ -309,7 +335,7 @@ static void locate(const Batch *b, u32 address, Found *found) {
     outermost = (u32)parents[outermost];
   }
   if (((const i32 *)f->names)[outermost] == NO_NAME) return;
-  i32 row = findRow(f, address);
+  i32 row = findRow(f, address, finger);
   found->leaf = leaf;
   found->unit = (u32)f;
   if (row < 0) {
@@ -407,7 +433,8 @@ static u32 fillWindow(Batch *b, const u8 *p, const u8 *end) {
   }
   if (passes % 2 == 1) __builtin_memcpy(keys, spare, sorted * sizeof *keys);
   for (u32 i = 0; i < lines; i++) found[i].leaf = NOT_MINE;
-  for (u32 i = 0; i < sorted; i++) locate(b, (u32)(keys[i] >> 16), &found[keys[i] & 0xffff]);
+  Finger finger = {b->rangeCount, 0, 0};
+  for (u32 i = 0; i < sorted; i++) locate(b, (u32)(keys[i] >> 16), &found[keys[i] & 0xffff], &finger);
   b->windowCount = lines;
   b->windowCursor = 0;
   return lines;
@@ -417,7 +444,8 @@ static u32 fillWindow(Batch *b, const u8 *p, const u8 *end) {
 __attribute__((export_name("relocate"))) void relocate(Batch *b) {
   Window w = windowOf(b);
   for (u32 i = b->windowCursor; i < b->windowCount; i++) {
-    if (w.found[i].leaf == NO_UNIT) locate(b, (u32)lineAddress((const u8 *)w.starts[i], (const u8 *)w.starts[i + 1] - 1), &w.found[i]);
+    Finger finger = {b->rangeCount, 0, 0};
+    if (w.found[i].leaf == NO_UNIT) locate(b, (u32)lineAddress((const u8 *)w.starts[i], (const u8 *)w.starts[i + 1] - 1), &w.found[i], &finger);
   }
 }
 
