@@ -26,6 +26,9 @@ export class AbbrevTable {
   /** Where each code's entry (its tag) starts, for codes not built yet; the later entry wins a duplicate. */
   private readonly denseAt: number[] = [];
   private readonly sparseAt = new Map<number, number>();
+  /** Where each code's entry ends (past its terminating pair), as `denseAt` and `sparseAt`. */
+  private readonly denseEnd: number[] = [];
+  private readonly sparseEnd = new Map<number, number>();
   private readonly data: Uint8Array;
   private readonly limit: number;
 
@@ -51,8 +54,7 @@ export class AbbrevTable {
         p = cursor.pos;
       }
       if (code === 0) break;
-      if (code < DENSE_CODES) this.denseAt[code] = p;
-      else this.sparseAt.set(code, p);
+      const entry = p;
       // The tag, then the children flag.
       if (p + 1 < end && bytes[p] < 0x80) {
         p += 2;
@@ -82,8 +84,27 @@ export class AbbrevTable {
           p = cursor.pos;
         }
       }
+      if (code < DENSE_CODES) {
+        this.denseAt[code] = entry;
+        this.denseEnd[code] = p;
+      } else {
+        this.sparseAt.set(code, entry);
+        this.sparseEnd.set(code, p);
+      }
     }
     this.end = p;
+  }
+
+  /**
+   * The bytes of `code`'s entry after its code (tag, children flag, attributes and forms, implicit
+   * constants) as a string of byte values: entries with the same bytes describe the same DIEs,
+   * in whichever table and under whichever code. Undefined for an unknown code.
+   */
+  entryKey(code: number): string | undefined {
+    const start = code < DENSE_CODES ? this.denseAt[code] : this.sparseAt.get(code);
+    const end = code < DENSE_CODES ? this.denseEnd[code] : this.sparseEnd.get(code);
+    if (start === undefined || end === undefined) return undefined;
+    return String.fromCharCode.apply(null, this.data.subarray(start, end) as unknown as number[]);
   }
 
   /** Offset one past the table's terminating 0. */

@@ -126,12 +126,21 @@ export class UnitAddressMap {
 
   /** The ranges `find` answers with the unit at `unitOffset`, in address order: low, high pairs. */
   rangesOf(unitOffset: number): Float64Array {
-    const pairs: number[] = [];
-    for (let i = 0; i < this.lows.length; i++) {
-      if (this.unitOffsets[i] === unitOffset) pairs.push(this.lows[i], this.highs[i]);
+    // Grouped in one pass when first asked: a caller asks for unit after unit (the CLI, for
+    // each of a C library's dozens), and a scan per unit would go over every range each time.
+    if (this.byUnit === null) {
+      const byUnit = new Map<number, number[]>();
+      for (let i = 0; i < this.lows.length; i++) {
+        let pairs = byUnit.get(this.unitOffsets[i]);
+        if (pairs === undefined) byUnit.set(this.unitOffsets[i], (pairs = []));
+        pairs.push(this.lows[i], this.highs[i]);
+      }
+      this.byUnit = byUnit;
     }
-    return Float64Array.from(pairs);
+    return Float64Array.from(this.byUnit.get(unitOffset) ?? []);
   }
+
+  private byUnit: Map<number, number[]> | null = null;
 
   /** The address range of the entry the last successful `find` returned. */
   foundLow = 0;

@@ -1,5 +1,5 @@
 import { Cursor } from '../wasm/cursor.js';
-import type { Abbrev } from './abbrev.js';
+import type { Abbrev, AbbrevTable } from './abbrev.js';
 import * as C from './constants.js';
 import { fixedFormSize, isAddressForm, isConstantForm, isUnitRelativeRef, lastForm, readForm, tombstone } from './forms.js';
 import type { DebugInfo } from './info.js';
@@ -209,10 +209,7 @@ class Walk {
     const table = this.info.abbrevs(unit);
     const codes = table.denseCodes;
     if (codes < 0) return null;
-    for (let code = 1; code < codes; code++) {
-      const abbrev = table.get(code);
-      if (abbrev !== undefined) this.plans[code] ??= new DiePlan(abbrev, unit);
-    }
+    for (let code = 1; code < codes; code++) this.plans[code] ??= sharedPlan(this.info, unit, table, code);
     const encoded = encodePlans(this.plans, codes);
     if (encoded === null) return null;
     const root = this.info.unitRoot(unit);
@@ -317,8 +314,8 @@ class Walk {
   }
 
   private planFor(code: number, dieOffset: number): DiePlan {
-    const abbrev = this.info.abbrevs(this.unit).get(code) ?? this.cursor.fail(`unknown abbreviation code ${code}`, dieOffset);
-    const plan = new DiePlan(abbrev, this.unit);
+    const table = this.info.abbrevs(this.unit);
+    const plan = sharedPlan(this.info, this.unit, table, code) ?? this.cursor.fail(`unknown abbreviation code ${code}`, dieOffset);
     if (code < 100_000) this.plans[code] = plan;
     return plan;
   }
@@ -597,6 +594,29 @@ const OP_READ_STRING = 15;
  * are stepped over at once, others by a short list of operations with fixed-size runs merged,
  * and of a subroutine only the attributes the index keeps are decoded.
  */
+/**
+ * Per module, the plans made so far by what they depend on: an abbreviation entry's bytes and its
+ * unit's version, address and offset sizes. A C library linked in brings dozens of small units
+ * with tables of their own whose entries are mostly the same (wasi-libc's 71 units in a sqlite3
+ * build: 849 plans, 96 different), and each plan made cold costs microseconds.
+ */
+const plansByModule = new WeakMap<DebugInfo, Map<string, DiePlan>>();
+
+/** The plan for `code` of `table` (one with the same entry, if a unit made it before), or undefined for an unknown code. */
+function sharedPlan(info: DebugInfo, unit: Unit, table: AbbrevTable, code: number): DiePlan | undefined {
+  const entry = table.entryKey(code);
+  if (entry === undefined) return undefined;
+  let plans = plansByModule.get(info);
+  if (plans === undefined) plansByModule.set(info, (plans = new Map()));
+  const key = `${unit.version},${unit.addressSize},${unit.offsetSize}:${entry}`;
+  let plan = plans.get(key);
+  if (plan === undefined) {
+    plan = new DiePlan(table.get(code)!, unit);
+    plans.set(key, plan);
+  }
+  return plan;
+}
+
 class DiePlan {
   readonly subroutine: boolean;
   readonly inlined: boolean;

@@ -149,16 +149,23 @@ export class PlainAnswerKernel {
     const pieceBytes = files.reduce((sum, piece) => sum + (piece === null ? 0 : piece.length), 0);
 
     // Arrays JavaScript made (a small unit's index) are copied in; the kernels' are read in place.
+    // (The JavaScript walk's arrays have room past the DIEs it found: only those are copied.)
+    const dies = index.count;
     const arrays: [(typeof UNIT)[number], ArrayBufferView][] = [
       ['keys', map.keys], ['highs', map.highs], ['owners', map.owners], ['mapStarts', map.starts],
-      ['isInlined', index.isInlined], ['parents', index.parents],
-      ['callFiles', index.callFiles], ['callLines', index.callLines], ['callColumns', index.callColumns],
+      ['isInlined', index.isInlined.subarray(0, dies)], ['parents', index.parents.subarray(0, dies)],
+      ['callFiles', index.callFiles.subarray(0, dies)], ['callLines', index.callLines.subarray(0, dies)],
+      ['callColumns', index.callColumns.subarray(0, dies)],
     ];
-    if (lineTable !== null) arrays.push(['rowAddresses', lineTable.rowAddresses], ['rowPayload', lineTable.rowPayload]);
+    if (lineTable !== null) {
+      const rows = lineTable.rowCount;
+      arrays.push(['rowAddresses', lineTable.rowAddresses.subarray(0, rows)], ['rowPayload', lineTable.rowPayload.subarray(0, 2 * rows)]);
+    }
     const nameArrays: [(typeof NAME_SOURCES)[number], ArrayBufferView][] = [
-      ['dieOffsets', index.dieOffsets], ['origins', index.origins], ['specifications', index.specifications],
-      ['namesItself', index.namesItself], ['nameForms', index.nameForms], ['nameValues', index.nameValues],
-      ['linkageForms', index.linkageForms], ['linkageValues', index.linkageValues],
+      ['dieOffsets', index.dieOffsets.subarray(0, dies)], ['origins', index.origins.subarray(0, dies)],
+      ['specifications', index.specifications.subarray(0, dies)], ['namesItself', index.namesItself.subarray(0, dies)],
+      ['nameForms', index.nameForms.subarray(0, dies)], ['nameValues', index.nameValues.subarray(0, dies)],
+      ['linkageForms', index.linkageForms.subarray(0, dies)], ['linkageValues', index.linkageValues.subarray(0, dies)],
     ];
     const layout = new KernelLayout();
     const unitAt = layout.place(4 * UNIT.length);
