@@ -52,20 +52,19 @@ typedef struct {
 #define NUMBERS_ROOM 32
 
 // The first of keys[lo, hi) greater than `value` (keys ascending), for doubles and for words.
-// Without branches on the comparisons (a select, which V8 compiles to a conditional move): the
-// lookups' searches are short and their outcomes random, and mispredicted branches were most of
-// their cost.
+// The halving JavaScript's searches do (LineTable.lookup, BucketIndex.upperBound), probe for
+// probe, so that keys out of order (damaged DWARF) give the same answer here as there; its
+// bounds moved by selects, which V8 compiles to conditional moves: the comparisons' outcomes
+// are random, and mispredicted branches were most of the searches' cost.
 #define UPPER_BOUND(name, type)                                   \
   static u32 name(const type *keys, u32 lo, u32 hi, type value) { \
-    u32 n = hi - lo;                                              \
-    if (n == 0) return lo;                                        \
-    const type *base = keys + lo;                                 \
-    while (n > 1) {                                               \
-      u32 half = n >> 1;                                          \
-      base = base[half] <= value ? base + half : base;            \
-      n -= half;                                                  \
+    while (lo < hi) {                                             \
+      u32 mid = (lo + hi) >> 1;                                   \
+      int below = keys[mid] <= value;                             \
+      lo = below ? mid + 1 : lo;                                  \
+      hi = below ? hi : mid;                                      \
     }                                                             \
-    return (u32)(base - keys) + (*base <= value);                 \
+    return lo;                                                    \
   }
 UPPER_BOUND(upperBoundF64, double)
 UPPER_BOUND(upperBoundU32, u32)
@@ -241,10 +240,19 @@ static i32 nameAt(const NameSources *s, u32 form, u32 value) {
   return (i32)(s->str + (u32)offset);
 }
 
+// demangle/index.ts: isMangled (`_R…`, or `_Z…` after up to three underscores): the names
+// demangling may change. Any other name prints as it is.
+static int looksMangled(const u8 *name) {
+  if (name[0] == '_' && name[1] == 'R') return 1;
+  u32 underscores = 0;
+  while (underscores < 3 && name[underscores] == '_') underscores++;
+  return underscores > 0 && name[underscores] == 'Z';
+}
+
 // Once per unit: where each subroutine DIE's name shows from (`--functions=linkage`: the linkage
 // name, else DW_AT_name; as DwarfContext.indexedNames finds them), its length, and NEEDS_SCRIPT
 // for names JavaScript must show: found another way (a declaration, a .dwo), demangling could
-// change one (it starts with '_'), it decodes other than ASCII, or it is empty.
+// change one (it looks mangled), it decodes other than ASCII, or it is empty.
 __attribute__((export_name("prepareNames"))) void prepareNames(Unit *f, const NameSources *s) {
   i32 *names = (i32 *)f->names;
   u32 *lengths = (u32 *)f->nameLengths;
@@ -261,7 +269,7 @@ __attribute__((export_name("prepareNames"))) void prepareNames(Unit *f, const Na
     if (names[die] < 0) continue;
     const u8 *name = (const u8 *)names[die];
     u32 length = 0;
-    int plain = *name != '_' && *name != 0;
+    int plain = *name != 0 && !looksMangled(name);
     for (; name[length] != 0; length++) if (name[length] >= 0x80) plain = 0;
     if (plain) lengths[die] = length;
     else names[die] = NEEDS_SCRIPT;
