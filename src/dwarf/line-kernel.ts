@@ -86,8 +86,8 @@ export function decodeInKernel(bytes: Uint8Array, start: number, end: number, pa
   const words = new Uint32Array(buffer, at(sequencesAt), 6 * sequenceCount);
   const sequences = new Float64Array(4 * sequenceCount);
   for (let i = 0; i < sequenceCount; i++) {
-    sequences[4 * i] = words[6 * i] + words[6 * i + 1] * 2 ** 32;
-    sequences[4 * i + 1] = words[6 * i + 2] + words[6 * i + 3] * 2 ** 32;
+    sequences[4 * i] = exact(words[6 * i], words[6 * i + 1]);
+    sequences[4 * i + 1] = exact(words[6 * i + 2], words[6 * i + 3]);
     sequences[4 * i + 2] = words[6 * i + 4];
     sequences[4 * i + 3] = words[6 * i + 5];
   }
@@ -96,7 +96,7 @@ export function decodeInKernel(bytes: Uint8Array, start: number, end: number, pa
   const wideAddresses = new Float64Array(cappedCount);
   for (let i = 0; i < cappedCount; i++) {
     wideRows[i] = capped[3 * i];
-    wideAddresses[i] = capped[3 * i + 1] + capped[3 * i + 2] * 2 ** 32;
+    wideAddresses[i] = exact(capped[3 * i + 1], capped[3 * i + 2]);
   }
   return {
     rowCount,
@@ -107,4 +107,12 @@ export function decodeInKernel(bytes: Uint8Array, start: number, end: number, pa
     wideAddresses,
     sequences,
   };
+}
+
+/**
+ * The number whose low and high 32 bits these are. The high word is nearly always 0: then the
+ * low one as it is, which cold code keeps a small integer instead of a new heap number each.
+ */
+function exact(low: number, high: number): number {
+  return high === 0 ? low : low + high * 2 ** 32;
 }
