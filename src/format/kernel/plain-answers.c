@@ -37,7 +37,7 @@ typedef struct {
   u32 lineBudget;                   // answer at most this many lines
   u32 rangeLows, rangeHighs, rangeUnits, rangeCount; // u32 each, by address: where the unit map names which Unit
   u32 consumed, written, answered;  // out: input position reached, output position reached, lines answered
-  u32 window, windowCapacity;       // room for a window of this many lines (WINDOW_BYTES_PER_LINE each)
+  u32 window, windowCapacity;       // room for a window of this many lines (at most 2^16: `Window`)
   u32 windowCount, windowCursor;    // lines in the window (the caller zeroes it when it replaces the input), the next to write
 } Batch;
 
@@ -294,7 +294,7 @@ static int putLocation(const Unit *f, Out *o, u32 file, u32 line, u32 column) {
 
 // What an answer needs from the large tables, found for a window's lines in address order.
 typedef struct {
-  i32 leaf;          // the innermost subroutine DIE; NOT_MINE when the line is JavaScript's
+  i32 leaf;          // the innermost subroutine DIE; below 0 (NOT_MINE, NO_UNIT) when the line is JavaScript's
   u32 unit;          // its Unit, | NO_ROW when no line-table row covers the address
   u32 fileColumn;    // the row's payload (file << 16 | column, line)
   u32 line;
@@ -305,7 +305,7 @@ typedef struct {
 #define NO_ROW 1u
 // A window's lines: where each starts (one more for the end of the last), its sort key, and its
 // Found (whose room serves as the sort's second buffer before that).
-// (plain-answer-kernel.ts sizes the region: `windowBytes`.)
+// (plain-answer-kernel.ts sizes the region: WINDOW_BYTES.)
 #define RADIX_BITS 11
 #define RADIX (1u << RADIX_BITS)
 
