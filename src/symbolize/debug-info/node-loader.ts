@@ -59,16 +59,22 @@ export async function readFileForKernels(path: string): Promise<Uint8Array> {
       if (cut < to) ranges.unshift([cut, to]);
       half -= cut - from;
     }
-    const away = Promise.all(elsewhere.map(([from, to]) => readRangeAsync(fd, bytes, from, to)));
-    // Observed below; a failure here must not leave it unhandled meanwhile.
-    away.catch(() => {});
+    // Settled, never rejected: the descriptor is closed only once the worker threads are done
+    // with it (a number closed early could be another file's by the time one of them reads).
+    const away = Promise.allSettled(elsewhere.map(([from, to]) => readRangeAsync(fd, bytes, from, to)));
     let end = bytes.length;
-    for (const [from, to] of ranges) {
-      const read = readRange(fd, bytes, from, to);
-      if (read < to - from) end = Math.min(end, from + read);
+    try {
+      for (const [from, to] of ranges) {
+        const read = readRange(fd, bytes, from, to);
+        if (read < to - from) end = Math.min(end, from + read);
+      }
+    } catch (error) {
+      await away;
+      throw error;
     }
-    (await away).forEach((read, i) => {
-      if (read < elsewhere[i][1] - elsewhere[i][0]) end = Math.min(end, elsewhere[i][0] + read);
+    (await away).forEach((outcome, i) => {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      if (outcome.value < elsewhere[i][1] - elsewhere[i][0]) end = Math.min(end, elsewhere[i][0] + outcome.value);
     });
     // A file that shrank while read: what there was.
     return end === bytes.length ? bytes : bytes.subarray(0, end);
