@@ -64,6 +64,10 @@ function readStdin(buffer: Uint8Array): Promise<number> {
   });
 }
 
+/**
+ * What one read may bring: the answer kernel looks up a read's lines together, in address order,
+ * and ~28,000 of sqlite3's address lines share cache lines better than ~7,000 (plain-answer-kernel.ts).
+ */
 const STDIN_CHUNK = 1 << 18;
 
 /**
