@@ -65,8 +65,9 @@ function readStdin(buffer: Uint8Array): Promise<number> {
 }
 
 /**
- * What one read may bring: the answer kernel looks up a read's lines together, in address order,
- * and ~28,000 of sqlite3's address lines share cache lines better than ~7,000 (plain-answer-kernel.ts).
+ * What one read may bring: the answer kernel looks up a read's lines together, in address order
+ * (plain-answer-kernel.ts), and larger windows share more of their search paths (sorted in
+ * windows of 16k lines, sqlite3's lookups took ~20 % less time than in windows of 4k).
  */
 const STDIN_CHUNK = 1 << 18;
 
