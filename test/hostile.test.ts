@@ -71,3 +71,34 @@ test('a zero-padded LEB128 of 200 groups is read as its value, as LLVM reads it'
   ]);
   assert.deepEqual(reference, [['f', 0x10], ['g', 0x20]], dump);
 });
+
+// An abbreviation entry of half a megabyte (250,000 attributes of a form with no bytes): the
+// subroutine walk keys its plans by an entry's bytes, and once made that key by spreading the
+// bytes as arguments (String.fromCharCode.apply), which overflowed the stack with a RangeError
+// instead of reading the unit.
+test('an abbreviation entry of 250,000 attributes is read like any other', () => {
+  const abbrev = [
+    1, 0x11, 1, 0x03, 0x08, 0, 0, // compile_unit, children: name (string)
+    2, 0x2e, 0, 0x03, 0x08, 0x11, 0x01, 0x12, 0x06, 0, 0, // subprogram: name, low_pc, high_pc (data4)
+    3, 0x24, 0, ...new Array(250_000).fill([0x3f, 0x19]).flat(), 0, 0, // base_type: external (flag_present) × 250,000
+    0,
+  ];
+  const dies = [
+    1, ...Buffer.from('cu\0'),
+    3,
+    2, ...Buffer.from('f\0'), 0x10, 0, 0, 0, 0x08, 0, 0, 0,
+    0,
+  ];
+  const unitLength = 2 + 4 + 1 + dies.length;
+  const info = [unitLength & 0xff, unitLength >> 8, 0, 0, 4, 0, 0, 0, 0, 0, 4, ...dies];
+  const bytes = encodeModule([
+    { id: 0, name: '.debug_abbrev', data: Uint8Array.from(abbrev) },
+    { id: 0, name: '.debug_info', data: Uint8Array.from(info) },
+  ]);
+  const dwarf = new WasmSymbolizer(bytes).dwarfContext!;
+  const unit = dwarf.info.units[0];
+  const index = dwarf.subroutines(unit);
+  assert.deepEqual(dwarf.diagnostics, []);
+  assert.equal(index?.count, 1);
+  assert.equal(dwarf.declaration(unit, index!, 0).shortName, 'f');
+});

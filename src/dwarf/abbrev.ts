@@ -104,7 +104,9 @@ export class AbbrevTable {
     const start = code < DENSE_CODES ? this.denseAt[code] : this.sparseAt.get(code);
     const end = code < DENSE_CODES ? this.denseEnd[code] : this.sparseEnd.get(code);
     if (start === undefined || end === undefined) return undefined;
-    return String.fromCharCode.apply(null, this.data.subarray(start, end) as unknown as number[]);
+    // A decoder, not String.fromCharCode.apply: a hostile entry of ~100k bytes would be as many
+    // arguments, and overflow the stack. Windows-1252 gives each byte a character of its own.
+    return byteText.decode(this.data.subarray(start, end));
   }
 
   /** Offset one past the table's terminating 0. */
@@ -150,3 +152,5 @@ export class AbbrevTable {
     return abbrev;
   }
 }
+
+const byteText = new TextDecoder('latin1');
