@@ -185,7 +185,7 @@ class LineAnswerer {
       }
       if (!done.stopped || answered >= limit) break;
       // The line the kernel left.
-      const end = lineEnd(bytes, start);
+      const end = bytes.indexOf(LF, start);
       if (end < 0) break;
       this.answerLine(bytes, start, end);
       start = end + 1;
@@ -252,12 +252,6 @@ class LineAnswerer {
 
 const LF = 0x0a;
 const CR = 0x0d;
-
-/** Where the line starting at `start` ends (its LF), or -1 when it has none yet. */
-function lineEnd(bytes: Uint8Array, start: number): number {
-  for (let at = start; at < bytes.length; at++) if (bytes[at] === LF) return at;
-  return -1;
-}
 
 /** Units with this many subroutine DIEs go to the answer kernel at their first line. */
 const LARGE_UNIT_DIES = 4096;

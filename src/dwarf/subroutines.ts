@@ -590,11 +590,6 @@ const OP_CONST = 14;
 const OP_READ_STRING = 15;
 
 /**
- * How the walk reads the DIEs of one abbreviation in one unit: whole DIEs of fixed-size forms
- * are stepped over at once, others by a short list of operations with fixed-size runs merged,
- * and of a subroutine only the attributes the index keeps are decoded.
- */
-/**
  * Per module, the plans made so far by what they depend on: an abbreviation entry's bytes and its
  * unit's version, address and offset sizes. A C library linked in brings dozens of small units
  * with tables of their own whose entries are mostly the same (wasi-libc's 71 units in a sqlite3
@@ -617,6 +612,12 @@ function sharedPlan(info: DebugInfo, unit: Unit, table: AbbrevTable, code: numbe
   return plan;
 }
 
+/**
+ * How the walk reads the DIEs of one abbreviation entry (in any unit of the same DWARF version and
+ * address and offset sizes: `sharedPlan`): whole DIEs of fixed-size forms
+ * are stepped over at once, others by a short list of operations with fixed-size runs merged,
+ * and of a subroutine only the attributes the index keeps are decoded.
+ */
 class DiePlan {
   readonly subroutine: boolean;
   readonly inlined: boolean;

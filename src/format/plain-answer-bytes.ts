@@ -26,8 +26,13 @@ class Spans {
     return this.slots[3 * i + 1] !== 0;
   }
 
+  /** Where slot `i`'s text starts in its buffer (once encoded). */
+  start(i: number): number {
+    return this.slots[3 * i + 1] - 1;
+  }
+
   length(i: number): number {
-    return this.slots[3 * i + 2] - (this.slots[3 * i + 1] - 1);
+    return this.slots[3 * i + 2] - this.start(i);
   }
 
   /** Records that slot `i` is the arena's bytes from `start` to where it is now. */
@@ -49,7 +54,7 @@ class Spans {
   writeTo(target: ChunkWriter, arena: ChunkWriter, i: number): void {
     const slots = this.slots;
     const k = 3 * i;
-    target.writeRange(arena.bufferAt(slots[k]), slots[k + 1] - 1, slots[k + 2]);
+    target.writeRange(arena.bufferAt(slots[k]), this.start(i), slots[k + 2]);
   }
 }
 
@@ -284,7 +289,7 @@ export class PlainAnswerWriter {
       // The end of an unknown file's text is stored negated: the innermost frame asks.
       if (path === null) files.slots[3 * file + 2] = -files.slots[3 * file + 2];
     }
-    return files.slots[3 * file + 1] - 1;
+    return files.start(file);
   }
 
   private pathText(unit: UnitPieces, file: number): string {

@@ -88,7 +88,7 @@ export class PlainAnswerKernel {
   private readonly heap: Uint8Array;
   /**
    * The added units' ranges, by low address, in the arena: lows, highs, and where each one's
-   * `Unit` is (`rangeCount` of `rangeCapacity` used).
+   * `Unit` is (the first `rangeCount` of each array's length used).
    */
   private rangeLows = new Uint32Array(0);
   private rangeHighs = new Uint32Array(0);
@@ -261,9 +261,10 @@ export class PlainAnswerKernel {
   }
 
   /**
-   * Merges a unit's ranges (low, high pairs) into the sorted ones the kernel reads, after those
-   * with the same low (as a stable sort would). The arrays move to a region twice the size when
-   * full: ~60 units are added in a run, and a fresh region each time was fresh pages each time.
+   * Merges a unit's ranges (low, high pairs in address order, as `DwarfContext.unitRanges` gives
+   * them) into the sorted ones the kernel reads, after those with the same low (as a stable sort
+   * would). The arrays move to a region twice the size when full: ~60 units are added in a run,
+   * and a fresh region each time was fresh pages each time.
    */
   private addRanges(ranges: Float64Array, unitAt: number): boolean {
     const lows: number[] = [];
@@ -275,8 +276,7 @@ export class PlainAnswerKernel {
         highs.push(Math.min(ranges[r + 1], 0xffffffff));
       }
     }
-    const order = lows.map((_, i) => i).sort((a, b) => lows[a] - lows[b] || a - b);
-    const count = this.rangeCount + order.length;
+    const count = this.rangeCount + lows.length;
     if (count > this.rangeLows.length) {
       const capacity = Math.max(64, 2 * count);
       const run = kernel.instantiate(12 * capacity, this.str);
@@ -290,15 +290,15 @@ export class PlainAnswerKernel {
     const { rangeLows, rangeHighs, rangeUnits } = this;
     // From the back: each old range moves up past the new ones that sort before it.
     let old = this.rangeCount - 1;
-    for (let k = count - 1, n = order.length - 1; n >= 0; k--) {
-      if (old >= 0 && rangeLows[old] > lows[order[n]]) {
+    for (let k = count - 1, n = lows.length - 1; n >= 0; k--) {
+      if (old >= 0 && rangeLows[old] > lows[n]) {
         rangeLows[k] = rangeLows[old];
         rangeHighs[k] = rangeHighs[old];
         rangeUnits[k] = rangeUnits[old];
         old--;
       } else {
-        rangeLows[k] = lows[order[n]];
-        rangeHighs[k] = highs[order[n]];
+        rangeLows[k] = lows[n];
+        rangeHighs[k] = highs[n];
         rangeUnits[k] = unitAt;
         n--;
       }

@@ -410,7 +410,7 @@ static void radixPass(const u64 *from, u64 *to, u32 n, u32 shift, u32 *counts) {
 // Takes the complete lines from `p` (at most the window's capacity) as the window, and looks up
 // their addresses in address order: in input order each lookup would miss the caches in the large
 // tables (rows, subroutine map) nearly every time; sorted, neighbours share their paths, and a
-// 100k-address run's lookups took a third of the time. Returns the number of lines.
+// 100k-address run's lookups took about half the time. Returns the number of lines.
 static u32 fillWindow(Batch *b, const u8 *p, const u8 *end) {
   u32 capacity = b->windowCapacity;
   Window w = windowOf(b);
